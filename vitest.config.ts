@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+    test: {
+        include: ["tests/**/*.test.ts", "policy/tests/**/*.test.ts", "services/*/test/**/*.test.ts"],
+        // Each test file evaluates the whole program under its own mocks; isolate them in forks.
+        pool: "forks",
+        testTimeout: 60_000,
+        hookTimeout: 120_000,
+    },
+});
