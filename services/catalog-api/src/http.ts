@@ -1,0 +1,36 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** Writes a JSON body with the given status; HEAD requests get the headers only. */
+export function sendJson(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+): void {
+    const payload = JSON.stringify(body);
+    res.writeHead(status, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(payload),
+        "cache-control": "no-store",
+        ...headers,
+    });
+    res.end(payload);
+}
+
+export function sendText(res: ServerResponse, status: number, body: string, contentType: string): void {
+    res.writeHead(status, {
+        "content-type": contentType,
+        "content-length": Buffer.byteLength(body),
+        "cache-control": "no-store",
+    });
+    res.end(body);
+}
+
+/** The request path without its query string, or undefined when it can't be parsed. */
+export function requestPath(req: IncomingMessage): string | undefined {
+    try {
+        return new URL(req.url ?? "/", "http://localhost").pathname;
+    } catch {
+        return undefined;
+    }
+}
