@@ -1,0 +1,90 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ResolvedService } from "../manifest/schema";
+import {
+    analysisTemplateObjects,
+    horizontalPodAutoscalerObject,
+    KubeObject,
+    networkPolicyObject,
+    objectNames,
+    podDisruptionBudgetObject,
+    rolloutObject,
+    serviceAccountObject,
+    serviceObjects,
+    WorkloadSettings,
+} from "./workloadObjects";
+
+export interface ServiceWorkloadArgs {
+    /** The service's manifest, resolved for this stack's environment. */
+    service: ResolvedService;
+    /** Image reference pinned by digest (usually ServiceImage.ref). */
+    image: pulumi.Input<string>;
+    /** Everything else that shapes the objects in this stack. */
+    settings: Omit<WorkloadSettings, "image">;
+}
+
+/** The builders return plain objects checked against the real schemas in tests; Pulumi takes them as args. */
+function asArgs<T>(object: KubeObject): T {
+    return object as unknown as T;
+}
+
+// Services are routed by the Rollout's own readiness; awaiting their endpoints before the Rollout
+// exists would deadlock, so Pulumi skips that wait and waits on the Rollout instead.
+const skipAwait = { "pulumi.com/skipAwait": "true" };
+
+/**
+ * One service deployed as an Argo Rollout with everything around it: its Services, analysis,
+ * identity, disruption budget, network policy and autoscaler. A thin layer over workloadObjects.ts.
+ */
+export class ServiceWorkload extends pulumi.ComponentResource {
+    /** Name of the Rollout. */
+    public readonly rolloutName: string;
+    /** Namespace the service runs in. */
+    public readonly namespace: string;
+    /** The Rollout resource. */
+    public readonly rollout: k8s.apiextensions.CustomResource;
+    /** Names of the Services (stable/canary or active/preview). */
+    public readonly serviceNames: string[];
+
+    constructor(name: string, args: ServiceWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("slipway:workload:ServiceWorkload", name, {}, opts);
+        const { service } = args;
+        // Everything but the Rollout is independent of the image, so it is built from a placeholder.
+        const plain: WorkloadSettings = { ...args.settings, image: "<image>" };
+        const names = objectNames(service.name);
+
+        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, asArgs<k8s.core.v1.ServiceAccountArgs>(serviceAccountObject(service, plain)), { parent: this });
+        const services = serviceObjects(service, plain).map((object, index) => {
+            const role = index === 0 ? (service.rollout.strategy === "canary" ? "stable" : "active") : service.rollout.strategy === "canary" ? "canary" : "preview";
+            const withSkip = { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, ...skipAwait } } };
+            return new k8s.core.v1.Service(`${name}-${role}`, asArgs<k8s.core.v1.ServiceArgs>(withSkip), { parent: this });
+        });
+        const templates = analysisTemplateObjects(service, plain).map(
+            (object) => new k8s.apiextensions.CustomResource(`${name}-${object.metadata.name === names.smokeTemplate ? "smoke" : "error-rate"}`, asArgs<k8s.apiextensions.CustomResourceArgs>(object), { parent: this }),
+        );
+
+        const rollout = pulumi.output(args.image).apply((image) => rolloutObject(service, { ...args.settings, image }));
+        this.rollout = new k8s.apiextensions.CustomResource(
+            `${name}-rollout`,
+            {
+                apiVersion: "argoproj.io/v1alpha1",
+                kind: "Rollout",
+                metadata: rollout.apply((r) => r.metadata),
+                spec: rollout.apply((r) => r.spec as Record<string, unknown>),
+            },
+            { parent: this, dependsOn: [serviceAccount, ...services, ...templates] },
+        );
+
+        new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, asArgs<k8s.policy.v1.PodDisruptionBudgetArgs>(podDisruptionBudgetObject(service, plain)), { parent: this });
+        new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, asArgs<k8s.networking.v1.NetworkPolicyArgs>(networkPolicyObject(service, plain)), { parent: this });
+        const hpa: KubeObject | undefined = horizontalPodAutoscalerObject(service, plain);
+        if (hpa) {
+            new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, asArgs<k8s.autoscaling.v2.HorizontalPodAutoscalerArgs>(hpa), { parent: this, dependsOn: [this.rollout] });
+        }
+
+        this.rolloutName = names.rollout;
+        this.namespace = args.settings.namespace;
+        this.serviceNames = services.map((_, index) => serviceObjects(service, plain)[index]!.metadata.name);
+        this.registerOutputs({ rolloutName: this.rolloutName, namespace: this.namespace, serviceNames: this.serviceNames });
+    }
+}
