@@ -1,0 +1,64 @@
+# Shared settings for scripts/cluster/*.sh (sourced, not executed).
+# Everything is configurable through the environment:
+#   SLIPWAY_STATE_DIR              state dir (default <repo>/.slipway): kubeconfig, kwok workdir, logs, pids
+#   SLIPWAY_CLUSTER_NAME           kwok cluster name (default slipway)
+#   SLIPWAY_NODES                  number of fake (kwok) nodes (default 2)
+#   SLIPWAY_APISERVER_PORT         kube-apiserver port on 127.0.0.1 (default: a free port chosen by kwokctl)
+#   SLIPWAY_ROLLOUTS_METRICS_PORT  Argo Rollouts controller metrics port (default 28090)
+#   SLIPWAY_ROLLOUTS_HEALTHZ_PORT  Argo Rollouts controller healthz port (default 28080)
+#   SLIPWAY_ROLLOUTS_NAMESPACE     namespace the controller treats as its own (default argo-rollouts)
+#   SLIPWAY_UP_TIMEOUT             seconds to wait for each readiness step (default 180)
+
+CLUSTER_SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$CLUSTER_SCRIPT_DIR/../.." && pwd)"
+TOOLCHAIN="$REPO_ROOT/scripts/toolchain/build.sh"
+
+STATE_DIR="${SLIPWAY_STATE_DIR:-$REPO_ROOT/.slipway}"
+CLUSTER_NAME="${SLIPWAY_CLUSTER_NAME:-slipway}"
+NODES="${SLIPWAY_NODES:-2}"
+APISERVER_PORT="${SLIPWAY_APISERVER_PORT:-}"
+ROLLOUTS_METRICS_PORT="${SLIPWAY_ROLLOUTS_METRICS_PORT:-28090}"
+ROLLOUTS_HEALTHZ_PORT="${SLIPWAY_ROLLOUTS_HEALTHZ_PORT:-28080}"
+ROLLOUTS_NAMESPACE="${SLIPWAY_ROLLOUTS_NAMESPACE:-argo-rollouts}"
+UP_TIMEOUT="${SLIPWAY_UP_TIMEOUT:-180}"
+
+KUBECONFIG_FILE="$STATE_DIR/kubeconfig"
+KWOK_DIR="$STATE_DIR/kwok"
+CLUSTER_DIR="$KWOK_DIR/clusters/$CLUSTER_NAME"
+ROLLOUTS_PID="$STATE_DIR/rollouts-controller.pid"
+ROLLOUTS_LOG="$STATE_DIR/rollouts-controller.log"
+
+# kwokctl keeps everything (config, pki, pids, logs, etcd data) under its workdir: keep it in the
+# state dir so nothing goes to $HOME, and never let it touch ~/.kube/config.
+export KWOK_WORKDIR="$KWOK_DIR"
+
+cl_say() { printf '[cluster] %s\n' "$*" >&2; }
+cl_die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
+
+kc() { kubectl --kubeconfig "$KUBECONFIG_FILE" "$@"; }
+
+# Processes of this cluster: one of our binaries with the state dir in its command line.
+CLUSTER_BINARIES='etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kwok|rollouts-controller'
+state_pids() {
+  local pid
+  for pid in $(pgrep -f -- "$STATE_DIR/" || true); do
+    [[ "$(ps -o comm= -p "$pid" 2>/dev/null)" =~ ^($CLUSTER_BINARIES)$ ]] && echo "$pid"
+  done
+  return 0
+}
+
+rollouts_running() {
+  [[ -f "$ROLLOUTS_PID" ]] && kill -0 "$(cat "$ROLLOUTS_PID")" 2>/dev/null
+}
+
+# 0 when the cluster answers, nodes are Ready, CRDs are established and the controller is healthy.
+cluster_healthy() {
+  [[ -f "$KUBECONFIG_FILE" ]] || return 1
+  kc get --raw /readyz >/dev/null 2>&1 || return 1
+  local ready
+  ready="$(kc get nodes -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null | grep -c '^True$' || true)"
+  [[ "$ready" -ge "$NODES" ]] || return 1
+  kc get crd rollouts.argoproj.io -o jsonpath='{.status.conditions[?(@.type=="Established")].status}' 2>/dev/null | grep -q True || return 1
+  rollouts_running || return 1
+  curl -fsS -m 3 "http://127.0.0.1:$ROLLOUTS_HEALTHZ_PORT/healthz" >/dev/null 2>&1 || return 1
+}
