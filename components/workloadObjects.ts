@@ -3,6 +3,11 @@
  * ServiceAccount, PodDisruptionBudget, NetworkPolicy and HorizontalPodAutoscaler. Pure functions of
  * the resolved manifest and the stack's settings; the ServiceWorkload component only registers them.
  */
+import type { IAnalysisTemplate, IRollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1";
+import type { IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1";
+import type { IPodTemplateSpec, IProbe, IService, IServiceAccount, ITopologySpreadConstraint } from "kubernetes-models/v1";
 import type { AnalysisSpec, CanaryStep, Port, Probe, ResolvedService } from "../manifest/schema";
 import { selectorLabels, serviceLabels, traceAnnotations } from "./labels";
 
@@ -41,13 +46,22 @@ export interface WorkloadSettings {
     extraAnnotations: Record<string, string>;
 }
 
-/** A Kubernetes object as plain data. */
-export interface KubeObject {
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-    [field: string]: unknown;
+/** Object metadata as the builders always set it. */
+export interface BuiltMetadata {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    annotations?: Record<string, string>;
 }
+
+/**
+ * A Kubernetes object as plain data, typed by the real Kubernetes and Argo Rollouts models so that a
+ * misspelt field is a type error (and the tests validate every object against their schemas too).
+ */
+export type KubeObject = (IRollout | IAnalysisTemplate | IService | IServiceAccount | IPodDisruptionBudget | INetworkPolicy | IHorizontalPodAutoscaler) & {
+    metadata: BuiltMetadata;
+};
+type Built<T> = T & { metadata: BuiltMetadata };
 
 /** The Argo notification triggers each service subscribes its team's channel to. */
 export const notificationTriggers = [
@@ -87,7 +101,7 @@ function ident(service: ResolvedService, settings: WorkloadSettings) {
     return { name: service.name, version: settings.version, environment: settings.environment, team: service.team };
 }
 
-function metadata(name: string, service: ResolvedService, settings: WorkloadSettings, annotations?: Record<string, string>) {
+function metadata(name: string, service: ResolvedService, settings: WorkloadSettings, annotations?: Record<string, string>): BuiltMetadata {
     return {
         name,
         namespace: settings.namespace,
@@ -96,7 +110,7 @@ function metadata(name: string, service: ResolvedService, settings: WorkloadSett
     };
 }
 
-function probeSpec(probe: Probe, ports: Port[]) {
+function probeSpec(probe: Probe, ports: Port[]): IProbe {
     const port = probe.port ?? ports[0]!.name;
     return {
         httpGet: { path: probe.path, port },
@@ -108,11 +122,11 @@ function probeSpec(probe: Probe, ports: Port[]) {
 }
 
 /** The pod template: restricted security context, probes, resources, spread across nodes. */
-export function podTemplate(service: ResolvedService, settings: WorkloadSettings) {
+export function podTemplate(service: ResolvedService, settings: WorkloadSettings): IPodTemplateSpec {
     const id = ident(service, settings);
     const names = objectNames(service.name);
     const trace = traceAnnotations({ service: service.name, commit: settings.commit, commitUrl: settings.commitUrl, image: settings.image });
-    const spread = [
+    const spread: ITopologySpreadConstraint[] = [
         {
             maxSkew: 1,
             topologyKey: "kubernetes.io/hostname",
@@ -208,7 +222,7 @@ function canaryStepSpec(step: CanaryStep, service: ResolvedService, settings: Wo
 }
 
 /** The Rollout spec: canary or blue/green as the manifest says, with its analysis. */
-export function rolloutSpec(service: ResolvedService, settings: WorkloadSettings) {
+export function rolloutSpec(service: ResolvedService, settings: WorkloadSettings): IRollout["spec"] {
     const names = objectNames(service.name);
     const replicas = Math.max(service.replicas, service.autoscaling?.minReplicas ?? 0);
     const refs = analysisRefs(service, settings);
@@ -255,7 +269,7 @@ export function rolloutSpec(service: ResolvedService, settings: WorkloadSettings
 }
 
 /** The Rollout object, subscribed to notifications and awaited by Pulumi until Healthy. */
-export function rolloutObject(service: ResolvedService, settings: WorkloadSettings): KubeObject {
+export function rolloutObject(service: ResolvedService, settings: WorkloadSettings): Built<IRollout> {
     const names = objectNames(service.name);
     const trace = traceAnnotations({ service: service.name, commit: settings.commit, commitUrl: settings.commitUrl, image: settings.image });
     const annotations: Record<string, string> = {
@@ -301,10 +315,10 @@ function errorRateMetric(analysis: AnalysisSpec, settings: WorkloadSettings) {
 }
 
 /** AnalysisTemplates: the error-rate check and, where pods can run, the smoke-test Job. */
-export function analysisTemplateObjects(service: ResolvedService, settings: WorkloadSettings): KubeObject[] {
+export function analysisTemplateObjects(service: ResolvedService, settings: WorkloadSettings): Built<IAnalysisTemplate>[] {
     const names = objectNames(service.name);
     const analysis = service.rollout.analysis;
-    const templates: KubeObject[] = [];
+    const templates: Built<IAnalysisTemplate>[] = [];
     if (analysis.errorRate) {
         const args: Array<{ name: string; value?: string }> = [{ name: "service-name" }];
         if (settings.analysis.provider === "web") {
@@ -371,7 +385,7 @@ export function analysisTemplateObjects(service: ResolvedService, settings: Work
 }
 
 /** The stable and canary Services (or active and preview for blue/green). */
-export function serviceObjects(service: ResolvedService, settings: WorkloadSettings): KubeObject[] {
+export function serviceObjects(service: ResolvedService, settings: WorkloadSettings): Built<IService>[] {
     const names = objectNames(service.name);
     const pair = service.rollout.strategy === "canary" ? [names.stableService, names.canaryService] : [names.activeService, names.previewService];
     return pair.map((name) => ({
@@ -388,7 +402,7 @@ export function serviceObjects(service: ResolvedService, settings: WorkloadSetti
 }
 
 /** A ServiceAccount of its own, without an automounted API token. */
-export function serviceAccountObject(service: ResolvedService, settings: WorkloadSettings): KubeObject {
+export function serviceAccountObject(service: ResolvedService, settings: WorkloadSettings): Built<IServiceAccount> {
     return {
         apiVersion: "v1",
         kind: "ServiceAccount",
@@ -398,7 +412,7 @@ export function serviceAccountObject(service: ResolvedService, settings: Workloa
 }
 
 /** Allows one voluntary disruption at a time. */
-export function podDisruptionBudgetObject(service: ResolvedService, settings: WorkloadSettings): KubeObject {
+export function podDisruptionBudgetObject(service: ResolvedService, settings: WorkloadSettings): Built<IPodDisruptionBudget> {
     return {
         apiVersion: "policy/v1",
         kind: "PodDisruptionBudget",
@@ -412,7 +426,7 @@ export function podDisruptionBudgetObject(service: ResolvedService, settings: Wo
  * the configured namespaces; egress to DNS and its own namespace. Everything else stays denied by
  * the namespace's default-deny policy.
  */
-export function networkPolicyObject(service: ResolvedService, settings: WorkloadSettings): KubeObject {
+export function networkPolicyObject(service: ResolvedService, settings: WorkloadSettings): Built<INetworkPolicy> {
     const fromNamespaces = [...new Set([settings.controllerNamespace, ...settings.allowIngressFromNamespaces])];
     return {
         apiVersion: "networking.k8s.io/v1",
@@ -445,7 +459,7 @@ export function networkPolicyObject(service: ResolvedService, settings: Workload
 }
 
 /** Scales the Rollout (not a Deployment) between the manifest's bounds. */
-export function horizontalPodAutoscalerObject(service: ResolvedService, settings: WorkloadSettings): KubeObject | undefined {
+export function horizontalPodAutoscalerObject(service: ResolvedService, settings: WorkloadSettings): Built<IHorizontalPodAutoscaler> | undefined {
     const autoscaling = service.autoscaling;
     if (!autoscaling) {
         return undefined;
