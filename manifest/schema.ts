@@ -159,7 +159,7 @@ const analysis = z
         /** Number of measurements. */
         count: z.number().int().min(1).default(5),
         /** Failed measurements tolerated before the analysis fails (never -1: that disables failure). */
-        failureLimit: z.number().int().min(0).default(1),
+        failureLimit: z.number().int().min(0, "expected 0 or more (-1 would disable failure and promote anything)").default(1),
         /** Error-rate check against the service's request metrics. */
         errorRate: z
             .strictObject({

@@ -5,7 +5,6 @@ import { describe, expect, it } from "vitest";
 import { evidenceSchema } from "../components/evidence";
 import {
     buildEvidence,
-    countTrivyVulnerabilities,
     DEFAULT_OUT,
     InputError,
     listServices,
@@ -13,10 +12,11 @@ import {
     parseArgs,
     parseCoverageSummary,
     parseVitestReport,
+    readTrivyReport,
 } from "../scripts/evidence";
 
-describe("countTrivyVulnerabilities", () => {
-    it("counts every vulnerability of every result by severity", () => {
+describe("readTrivyReport", () => {
+    it("counts the vulnerabilities of every result by severity, with the policy pack's parser", () => {
         const report = {
             SchemaVersion: 2,
             ArtifactName: "registry.example/catalog-api:1.4.0",
@@ -28,6 +28,9 @@ describe("countTrivyVulnerabilities", () => {
                         { VulnerabilityID: "CVE-2", Severity: "HIGH" },
                         { VulnerabilityID: "CVE-3", Severity: "HIGH" },
                         { VulnerabilityID: "CVE-4", Severity: "LOW" },
+                        // The same finding twice (same target, package and version) counts once.
+                        { VulnerabilityID: "CVE-5", PkgName: "zlib", InstalledVersion: "1.0", Severity: "LOW" },
+                        { VulnerabilityID: "CVE-5", PkgName: "zlib", InstalledVersion: "1.0", Severity: "LOW" },
                     ],
                 },
                 { Target: "app/package-lock.json", Vulnerabilities: [{ VulnerabilityID: "GHSA-1", Severity: "MEDIUM" }] },
@@ -36,21 +39,22 @@ describe("countTrivyVulnerabilities", () => {
                 { Target: "odd", Vulnerabilities: [{ VulnerabilityID: "X", Severity: "UNKNOWN" }, { VulnerabilityID: "Y", Severity: "NEGLIGIBLE" }, { VulnerabilityID: "Z" }] },
             ],
         };
-        expect(countTrivyVulnerabilities(report)).toEqual({ critical: 1, high: 2, medium: 1, low: 1, unknown: 3 });
+        expect(readTrivyReport(report)).toEqual({ critical: 1, high: 2, medium: 1, low: 2, unknown: 3 });
     });
 
     it("reads a clean report (Results null or missing) as zero", () => {
         const zero = { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 };
-        expect(countTrivyVulnerabilities({ SchemaVersion: 2, Results: null })).toEqual(zero);
-        expect(countTrivyVulnerabilities({ SchemaVersion: 2 })).toEqual(zero);
-        expect(countTrivyVulnerabilities({ SchemaVersion: 2, Results: [] })).toEqual(zero);
+        expect(readTrivyReport({ SchemaVersion: 2, Results: null })).toEqual(zero);
+        expect(readTrivyReport({ SchemaVersion: 2 })).toEqual(zero);
+        expect(readTrivyReport({ SchemaVersion: 2, Results: [] })).toEqual(zero);
     });
 
     it("refuses what is not a Trivy report, so a wrong file can't pass as clean", () => {
-        expect(() => countTrivyVulnerabilities({ runs: [] })).toThrow(/not a Trivy JSON report/);
-        expect(() => countTrivyVulnerabilities([])).toThrow(InputError);
-        expect(() => countTrivyVulnerabilities({ Results: {} })).toThrow(/Results must be an array/);
-        expect(() => countTrivyVulnerabilities({ Results: [{ Vulnerabilities: "many" }] })).toThrow(/Results\[0\]\.Vulnerabilities must be an array/);
+        expect(() => readTrivyReport({ runs: [] })).toThrow(/not a Trivy JSON report/);
+        expect(() => readTrivyReport([])).toThrow(InputError);
+        expect(() => readTrivyReport({ Results: {} })).toThrow(InputError);
+        expect(() => readTrivyReport({ Results: {} })).toThrow(/Results must be an array/);
+        expect(() => readTrivyReport({ Results: [{ Vulnerabilities: "many" }] })).toThrow(/Results\[0\]\.Vulnerabilities must be an array/);
     });
 });
 
