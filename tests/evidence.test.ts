@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { evidenceSchema } from "../components/evidence";
 import {
     buildEvidence,
+    currentCommit,
     DEFAULT_OUT,
     InputError,
     listServices,
@@ -149,6 +150,12 @@ describe("parseArgs", () => {
 });
 
 describe("evidence script", () => {
+    it("records SLIPWAY_GIT_COMMIT when set, as the program's config does, else git HEAD", () => {
+        expect(currentCommit({ SLIPWAY_GIT_COMMIT: "0123456789abcdef0123456789abcdef01234567" })).toBe("0123456789abcdef0123456789abcdef01234567");
+        expect(currentCommit({ SLIPWAY_GIT_COMMIT: "main" })).toBeUndefined();
+        expect(currentCommit({})).toMatch(/^([0-9a-f]{40}|unknown)$/);
+    });
+
     it("lists the service folders that have a package.json", () => {
         expect(listServices()).toEqual(expect.arrayContaining(["catalog-api", "orders-api"]));
     });
