@@ -209,6 +209,16 @@ function git(args: string[]): string | undefined {
     return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
+/**
+ * The commit the evidence is for: SLIPWAY_GIT_COMMIT when set (as the program's config reads it, so
+ * both agree in CI), else `git rev-parse HEAD`, else "unknown". Undefined when the variable is malformed.
+ */
+export function currentCommit(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+    const fromEnv = env.SLIPWAY_GIT_COMMIT;
+    if (fromEnv) return /^[0-9a-f]{7,40}$/.test(fromEnv) ? fromEnv : undefined;
+    return git(["rev-parse", "HEAD"]) ?? "unknown";
+}
+
 function readJson(file: string, what: string): unknown {
     let text: string;
     try {
@@ -310,7 +320,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 2;
     }
     const services = options.all ? listServices() : options.services;
-    const commit = git(["rev-parse", "HEAD"]) ?? "unknown";
+    const commit = currentCommit();
+    if (commit === undefined) {
+        process.stderr.write("evidence: SLIPWAY_GIT_COMMIT must be a git commit hash (7 to 40 hex characters)\n");
+        return 2;
+    }
     let ok = true;
     try {
         for (const service of services) {
