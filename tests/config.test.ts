@@ -7,7 +7,7 @@ function raw(values: Record<string, string>) {
     return { get: (key: string) => values[`slipway:${key}`] };
 }
 
-const secrets: SecretConfig = { slackToken: pulumi.output("xoxb-t"), registryPassword: pulumi.output("p"), actionsSecrets: pulumi.output({ PULUMI_ACCESS_TOKEN: "t" }) };
+const secrets: SecretConfig = { slackToken: pulumi.output("xoxb-t"), registryPassword: pulumi.output("p"), actionsSecrets: pulumi.output<Record<string, string>>({ PULUMI_ACCESS_TOKEN: "t" }) };
 
 function errorOf(stack: string, values: Record<string, string>, secretValues: SecretConfig = secrets): string {
     try {

@@ -21,6 +21,11 @@ import { validManifest } from "./support/manifests";
 
 const digest = `sha256:${"ab".repeat(32)}`;
 
+/** The Rollout as plain data: the model types make every field optional, which tests don't need. */
+function anyRollout(service: ResolvedService, settings: WorkloadSettings): any {
+    return rolloutObject(service, settings);
+}
+
 function resolved(manifest: Record<string, any>, env: "dev" | "prod" | "local" = "dev"): ResolvedService {
     const parsed = parseManifest("t/service.yaml", YAML.stringify(manifest));
     expect(parsed.issues).toEqual([]);
@@ -44,7 +49,7 @@ const settings: WorkloadSettings = {
 
 describe("workload objects", () => {
     it("builds a canary Rollout whose steps mirror the manifest", () => {
-        const rollout = rolloutObject(resolved(validManifest()), settings);
+        const rollout = anyRollout(resolved(validManifest()), settings);
         expect(rollout.spec.strategy.canary).toMatchObject({
             canaryService: "demo-api-canary",
             stableService: "demo-api",
@@ -58,14 +63,14 @@ describe("workload objects", () => {
     it("runs background analysis from the configured step and turns a manual pause into pause: {}", () => {
         const manifest = validManifest();
         manifest.rollout.canary = { steps: [{ setWeight: 10 }, { pause: "manual" }], backgroundAnalysisFromStep: 1 };
-        const canary = rolloutObject(resolved(manifest), settings).spec.strategy.canary!;
+        const canary = anyRollout(resolved(manifest), settings).spec.strategy.canary!;
         expect(canary.analysis).toEqual({ templates: [{ templateName: "demo-api-error-rate" }], args: [{ name: "service-name", value: "demo-api" }], startingStep: 1 });
         expect(canary.steps![1]).toEqual({ pause: {} });
     });
 
     it("builds blue/green with active/preview Services and pre-promotion analysis", () => {
         const service = resolved(validManifest("bg-api", "blueGreen"));
-        const rollout = rolloutObject(service, settings);
+        const rollout = anyRollout(service, settings);
         expect(rollout.spec.strategy.blueGreen).toMatchObject({ activeService: "bg-api", previewService: "bg-api-preview", autoPromotionEnabled: false });
         expect(rollout.spec.strategy.blueGreen!.prePromotionAnalysis!.templates).toEqual([{ templateName: "bg-api-error-rate" }]);
         expect(serviceObjects(service, settings).map((s) => s.metadata.name)).toEqual(["bg-api", "bg-api-preview"]);
@@ -78,13 +83,13 @@ describe("workload objects", () => {
         expect(analysisTemplateObjects(service, settings).map((t) => t.metadata.name)).toEqual(["demo-api-error-rate", "demo-api-smoke"]);
         const without = { ...settings, analysis: { ...settings.analysis, smokeTests: false } };
         expect(analysisTemplateObjects(service, without).map((t) => t.metadata.name)).toEqual(["demo-api-error-rate"]);
-        expect(rolloutObject(service, without).spec.strategy.canary!.steps![1]).toEqual({
+        expect(anyRollout(service, without).spec.strategy.canary!.steps![1]).toEqual({
             analysis: { templates: [{ templateName: "demo-api-error-rate" }], args: [{ name: "service-name", value: "demo-api" }] },
         });
     });
 
     it("turns secret env into secretKeyRef and never into a literal", () => {
-        const container = rolloutObject(resolved(validManifest()), settings).spec.template.spec!.containers[0]!;
+        const container = anyRollout(resolved(validManifest()), settings).spec.template.spec!.containers[0]!;
         expect(container.env).toContainEqual({ name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "demo-api-db", key: "password" } } });
         expect(container.env).toContainEqual({ name: "LOG_LEVEL", value: "info" });
     });
@@ -107,13 +112,13 @@ describe("workload objects", () => {
 
     it("selects pods by a stable label subset that never includes the version", () => {
         const service = resolved(validManifest());
-        const rollout = rolloutObject(service, settings);
+        const rollout = anyRollout(service, settings);
         expect(rollout.spec.selector.matchLabels).toEqual({ "app.kubernetes.io/name": "demo-api", "app.kubernetes.io/instance": "demo-api-dev" });
         expect(rollout.spec.template.metadata!.labels).toMatchObject({ ...rollout.spec.selector.matchLabels, "app.kubernetes.io/version": "1.0.0" });
     });
 
     it("waits for Healthy only when asked", () => {
-        const rollout = rolloutObject(resolved(validManifest()), { ...settings, waitForRollout: false });
+        const rollout = anyRollout(resolved(validManifest()), { ...settings, waitForRollout: false });
         expect(rollout.metadata.annotations!["pulumi.com/waitFor"]).toBeUndefined();
     });
 
