@@ -66,6 +66,7 @@ function normalizeCapability(value: unknown): string {
 }
 
 function display(value: unknown): string {
+    if (typeof value === "number" || typeof value === "boolean") return String(value);
     return JSON.stringify(safeId(String(value)));
 }
 

@@ -146,7 +146,8 @@ export function rolloutWeights(enforcementLevel: EnforcementLevel = "mandatory")
             if (!canary) return;
             const check = (value: unknown, path: string) => {
                 if (value === undefined || value === null || validWeight(value)) return;
-                ctx.report(`${path} is ${JSON.stringify(safeId(String(value)))}; use a whole number from 0 to 100.`);
+                const shown = typeof value === "number" ? String(value) : JSON.stringify(safeId(String(value)));
+                ctx.report(`${path} is ${shown}; use a whole number from 0 to 100.`);
             };
             list(canary.steps).forEach((raw, index) => {
                 const step = obj(raw);
