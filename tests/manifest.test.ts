@@ -185,3 +185,14 @@ describe("manifest helpers", () => {
         expect(parseQuantity("Mi")).toBeUndefined();
     });
 });
+
+describe("the manifest's JSON Schema for editors", () => {
+    it("is generated from the zod schema and committed up to date (npm run schema)", async () => {
+        const fs = await import("fs");
+        const { manifestJsonSchema, schemaFile } = await import("../manifest/jsonSchema");
+        expect(fs.readFileSync(schemaFile, "utf8")).toBe(manifestJsonSchema());
+        const schema = JSON.parse(manifestJsonSchema());
+        expect(schema.additionalProperties).toBe(false);
+        expect(schema.required).toEqual(expect.arrayContaining(["name", "team", "slack", "image", "ports", "probes", "resources", "rollout"]));
+    });
+});
