@@ -24,8 +24,9 @@ describe("local stack", () => {
         expect(run.outputs.platformInfo.rolloutsController).toEqual({ managedBy: "cluster" });
     });
 
-    it("creates the controller's namespace, since the controller runs beside the cluster", () => {
-        expect(byName(ofType(run, types.namespace), "argo-rollouts")).toBeDefined();
+    it("leaves the controller's namespace to the cluster that runs the controller", () => {
+        expect(byName(ofType(run, types.namespace), "argo-rollouts")).toBeUndefined();
+        expect(byName(ofType(run, types.namespace), "slipway-local")).toBeDefined();
     });
 
     it("queries each service's metrics summary over the web provider, with per-service URLs", () => {
