@@ -73,9 +73,19 @@ if [[ -d "$CLUSTER_DIR" ]] && ! apiserver_ready; then
   fi
 fi
 
+# kwokctl binds every component to 0.0.0.0 unless told otherwise (no flag for it, only config).
+# Passing -c also keeps kwokctl from reading ~/.kwok/kwok.yaml.
+KWOKCTL_CONFIG="$STATE_DIR/kwokctl-config.yaml"
+cat >"$KWOKCTL_CONFIG" <<'YAML'
+apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokctlConfiguration
+options:
+  bindAddress: 127.0.0.1
+YAML
+
 if [[ ! -d "$CLUSTER_DIR" ]]; then
   cl_say "creating cluster '$CLUSTER_NAME' (kube $KUBE_VERSION, etcd $ETCD_VERSION, runtime binary) in $KWOK_DIR"
-  create_args=(create cluster --name "$CLUSTER_NAME" --runtime binary --wait "${UP_TIMEOUT}s"
+  create_args=(create cluster --name "$CLUSTER_NAME" -c "$KWOKCTL_CONFIG" --runtime binary --wait "${UP_TIMEOUT}s"
     --kube-apiserver-binary "$KWOK_KUBE_APISERVER_BINARY"
     --kube-controller-manager-binary "$KWOK_KUBE_CONTROLLER_MANAGER_BINARY"
     --kube-scheduler-binary "$KWOK_KUBE_SCHEDULER_BINARY"

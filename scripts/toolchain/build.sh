@@ -44,7 +44,7 @@ die() { printf '[toolchain] ERROR: %s\n' "$*" >&2; exit 1; }
 tool_version() {
   case "$1" in
     pulumi) echo "$PULUMI_VERSION" ;;
-    pulumi-language-nodejs) echo "$PULUMI_NODEJS_HOST_VERSION" ;;
+    pulumi-language-nodejs) echo "$PULUMI_NODEJS_HOST_VERSION-shim.$(shim_hash)" ;;
     kubernetes-provider) echo "$K8S_PROVIDER_VERSION" ;;
     etcd) echo "$ETCD_VERSION" ;;
     kubernetes) echo "$KUBERNETES_VERSION" ;;
@@ -58,7 +58,7 @@ tool_version() {
 tool_bins() {
   case "$1" in
     pulumi) echo "pulumi" ;;
-    pulumi-language-nodejs) echo "pulumi-language-nodejs" ;;
+    pulumi-language-nodejs) echo "pulumi-language-nodejs pulumi-language-nodejs-upstream" ;;
     kubernetes-provider) echo "pulumi-resource-kubernetes" ;;
     etcd) echo "etcd" ;;
     kubernetes) echo "kube-apiserver kube-controller-manager kube-scheduler" ;;
@@ -66,6 +66,10 @@ tool_bins() {
     argo-rollouts) echo "rollouts-controller" ;;
   esac
 }
+
+# The language host shim is Slipway's own code: its hash is part of the tool version.
+SHIM_DIR="$SCRIPT_DIR/langhost-shim"
+shim_hash() { cat "$SHIM_DIR/main.go" | sha256sum | cut -c1-8; }
 
 tool_dir() { echo "$TOOLS_DIR/$1-$(tool_version "$1")"; }
 
@@ -149,8 +153,15 @@ build_pulumi-language-nodejs() {
   local stage="$1" work="$2"
   gen_wrapper "$work/mod" "$PULUMI_NODEJS_HOST_MODULE" "$PULUMI_NODEJS_HOST_VERSION" "$PULUMI_NODEJS_HOST_VERSION"
   cat "$work/mod/go.mod"
-  build_in_wrapper "$work/mod" "$stage/pulumi-language-nodejs" "$PULUMI_NODEJS_HOST_PKG" "$PULUMI_NODEJS_HOST_VERSION" \
+  build_in_wrapper "$work/mod" "$stage/pulumi-language-nodejs-upstream" "$PULUMI_NODEJS_HOST_PKG" "$PULUMI_NODEJS_HOST_VERSION" \
     "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_NODEJS_HOST_VERSION"
+  # The shim (scripts/toolchain/langhost-shim) fronts the upstream host and adds RunPlugin (policy
+  # packs); it uses the gRPC protocol definitions of the CLI's own SDK version.
+  mkdir -p "$work/shim"
+  cp "$SHIM_DIR/main.go" "$work/shim/"
+  printf 'module slipway.local/toolchain/langhost-shim\n\ngo 1.25\n\nrequire %s %s\n' \
+    "$PULUMI_SDK_MODULE" "$PULUMI_VERSION" >"$work/shim/go.mod"
+  (cd "$work/shim" && go build -trimpath -ldflags "-s -w" -o "$stage/pulumi-language-nodejs" .)
 }
 
 build_kubernetes-provider() {
@@ -237,8 +248,19 @@ build_argo-rollouts() {
 # ---------------------------------------------------------------------------------------------
 # A plugin speaking Pulumi's handshake prints its gRPC port on stdout when started.
 check_plugin_port() {
-  local bin="$1" port
-  port="$(timeout 20 "$bin" 2>/dev/null | head -n1 || true)"
+  local bin="$1" out pid port="" i
+  out="$(mktemp)"
+  "$bin" >"$out" 2>/dev/null </dev/null &
+  pid=$!
+  for i in $(seq 1 100); do
+    port="$(head -n1 "$out" 2>/dev/null)"
+    [[ -n "$port" ]] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f "$out"
   [[ "$port" =~ ^[0-9]+$ ]] || { echo "$(basename "$bin"): expected a port number on stdout, got '${port}'"; return 1; }
   echo "$(basename "$bin"): serves on port $port"
 }
@@ -249,7 +271,7 @@ verify_bin() {
   [[ -x "$bin" ]] || { echo "$bin: missing or not executable"; return 1; }
   case "$name" in
     pulumi) out="$("$bin" version 2>&1)" ;;
-    pulumi-language-nodejs | pulumi-resource-kubernetes) check_plugin_port "$bin"; return ;;
+    pulumi-language-nodejs* | pulumi-resource-kubernetes) check_plugin_port "$bin"; return ;;
     etcd) out="$("$bin" --version 2>&1 | head -n1)" ;;
     kube-apiserver | kube-controller-manager | kube-scheduler) out="$("$bin" --version 2>&1)" ;;
     kwok | kwokctl) out="$("$bin" --version 2>&1)" ;;
@@ -332,9 +354,26 @@ ensure_tool() {
   exec {lockfd}>&-
 }
 
+# Pulumi looks for its language hosts next to its own executable first; a host found only on
+# PATH works too but makes every command warn "using pulumi-language-nodejs from $PATH".
+# Put a hard link (same file, no copy) of the host next to the CLI once both are built.
+link_language_host() {
+  local cli host b
+  is_cached pulumi && is_cached pulumi-language-nodejs || return 0
+  cli="$(tool_dir pulumi)/bin"; host="$(tool_dir pulumi-language-nodejs)/bin"
+  for b in pulumi-language-nodejs pulumi-language-nodejs-upstream; do
+    [[ "$cli/$b" -ef "$host/$b" ]] && continue
+    ln -f "$host/$b" "$cli/$b" 2>/dev/null || cp -f "$host/$b" "$cli/$b"
+  done
+}
+
+# In ALL_TOOLS order whatever the order asked: pulumi's bin dir (which also holds the language
+# host links) must come before the language host's own dir.
 print_path() {
-  local t parts=()
-  for t in "$@"; do parts+=("$(tool_dir "$t")/bin"); done
+  local t u parts=()
+  for t in "${ALL_TOOLS[@]}"; do
+    for u in "$@"; do [[ "$u" == "$t" ]] && { parts+=("$(tool_dir "$t")/bin"); break; }; done
+  done
   (IFS=:; echo "${parts[*]}")
 }
 
@@ -367,6 +406,7 @@ main() {
       local start=$SECONDS
       say "cache: $CACHE_ROOT"
       for t in "${tools[@]}"; do ensure_tool "$t" "$rebuild"; done
+      link_language_host
       say "all ${#tools[@]} tool(s) ready in $((SECONDS - start))s"
       [[ $print == 1 ]] || say "PATH fragment: $(print_path "${tools[@]}")" ;;
   esac
