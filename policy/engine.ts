@@ -25,6 +25,8 @@ import type {
 } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { kindOf, obj, objectName, safeId } from "./lib/k8s";
+import { resetCaches } from "./lib/cache";
+import { typeFilterOf } from "./lib/policy";
 import { SlipwayPolicy, slipwayPolicies } from "./policies/all";
 
 export type { EnforcementLevel };
@@ -225,6 +227,7 @@ export interface EvaluateOptions {
  */
 export function evaluate(resources: readonly ResourceInput[], packConfig: object = {}, options: EvaluateOptions = {}): Violation[] {
     const resolved = resolvePackConfig(packConfig, options.policies ?? defaultPolicies()).filter((entry) => entry.level !== "disabled");
+    resetCaches();
     const stackTags = options.stackTags ?? NO_TAGS;
     const violations: Violation[] = [];
 
@@ -239,32 +242,55 @@ export function evaluate(resources: readonly ResourceInput[], packConfig: object
         return { type: resource.type, name: resource.name, urn, props, kind, objectName: name, ref: `${safeId(kind)}/${safeId(name)}` };
     });
 
-    const resourcePolicies = resolved.filter((entry) => isResourcePolicy(entry.policy));
+    // One args object and one report function serve every (resource, policy) call; only the fields
+    // that change are updated. Policies never keep their args.
+    let current = prepared[0];
+    let currentPolicy = "";
+    let currentLevel: EnforcementLevel = "mandatory";
+    let currentProperties: Record<string, unknown> = {};
+    const report = (message: string) => {
+        violations.push({ policy: currentPolicy, level: currentLevel, kind: current?.kind ?? "", name: current?.objectName ?? "", message });
+    };
+    const args: ResourceValidationArgs = {
+        type: "",
+        props: {},
+        urn: "",
+        name: "",
+        opts: NO_OPTIONS,
+        stackTags,
+        isType: () => false,
+        asType: () => undefined,
+        getConfig: <T extends object>() => currentProperties as T,
+        notApplicable,
+    };
+    const resourcePolicies = resolved
+        .filter((entry) => isResourcePolicy(entry.policy))
+        .map((entry) => {
+            const validations = (entry.policy as ResourceValidationPolicy).validateResource;
+            return {
+                ...entry,
+                level: reportedLevel(entry.level),
+                filter: typeFilterOf(entry.policy),
+                validations: validations === undefined ? [] : Array.isArray(validations) ? validations : [validations],
+            };
+        });
     for (const resource of prepared) {
-        for (const { policy, level, properties } of resourcePolicies) {
-            const validations = (policy as ResourceValidationPolicy).validateResource;
-            if (!validations) continue;
-            const report = (message: string) => {
-                violations.push({ policy: policy.name, level: reportedLevel(level), kind: resource.kind, name: resource.objectName, message });
-            };
-            const args: ResourceValidationArgs = {
-                type: resource.type,
-                props: resource.props,
-                urn: resource.urn,
-                name: resource.name,
-                opts: NO_OPTIONS,
-                stackTags,
-                isType: () => false,
-                asType: () => undefined,
-                getConfig: <T extends object>() => properties as T,
-                notApplicable,
-            };
-            for (const validation of Array.isArray(validations) ? validations : [validations]) {
+        current = resource;
+        args.type = resource.type;
+        args.props = resource.props;
+        args.urn = resource.urn;
+        args.name = resource.name;
+        for (const entry of resourcePolicies) {
+            if (entry.filter && !entry.filter(resource.type)) continue;
+            currentPolicy = entry.policy.name;
+            currentLevel = entry.level;
+            currentProperties = entry.properties;
+            for (const validation of entry.validations) {
                 try {
-                    assertSync(validation(args, report), policy.name);
+                    assertSync(validation(args, report), entry.policy.name);
                 } catch (error) {
                     if (error === NOT_APPLICABLE) break;
-                    report(crashMessage(resource.ref, policy.name, error));
+                    report(crashMessage(resource.ref, entry.policy.name, error));
                 }
             }
         }

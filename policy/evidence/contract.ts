@@ -92,7 +92,7 @@ function wholeNumber(value: string | undefined): number | undefined {
 }
 
 /** Reads the evidence annotations of a workload. */
-export function readEvidence(annotations: Record<string, string>): ReadEvidence {
+export function readEvidence(annotations: Readonly<Record<string, string>>): ReadEvidence {
     const missing: string[] = [];
     const malformed: string[] = [];
     const get = (key: string): string | undefined => {

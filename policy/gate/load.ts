@@ -5,7 +5,8 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import YAML from "yaml";
+import * as jsyaml from "js-yaml";
+import YAML, { LineCounter } from "yaml";
 import type { ResourceInput } from "../engine";
 
 /** Unreadable or malformed input; the message names the file and document. */
@@ -72,11 +73,63 @@ function expand(value: unknown, where: string, out: ResourceInput[], counter: { 
     out.push(toResource(value, where, counter));
 }
 
-/** Parses a multi-document YAML (or JSON) text into resources. Throws InputError naming `source` and the document. */
+/**
+ * Parses a multi-document YAML (or JSON) text into resources. Throws InputError naming `source`
+ * and the document.
+ *
+ * The `yaml` package (YAML 1.2 core schema, alias expansion capped) is the reference parser and
+ * produces every error message. Because it is slow on large inputs (helm template output of a big
+ * chart), alias-free text is first parsed with js-yaml's YAML 1.2 core schema, which resolves
+ * scalars the same way; any error on that fast path re-parses the text with `yaml` so the error
+ * names the right document and line.
+ */
 export function parseManifests(text: string, source: string): ResourceInput[] {
+    let documents: unknown[] | undefined = [];
+    try {
+        jsyaml.loadAll(text, (value) => documents?.push(value), { schema: jsyaml.CORE_SCHEMA, filename: source });
+    } catch {
+        documents = undefined; // the reference parser reports the error precisely
+    }
+    // An alias needs an anchor (`&name`): without "&" in the text, no document can share objects.
+    if (documents && !(text.includes("&") && documents.some(sharesReferences))) {
+        try {
+            const out: ResourceInput[] = [];
+            const counter = { n: 0 };
+            for (const value of documents) if (value !== null && value !== undefined) expand(value, source, out, counter);
+            return out;
+        } catch {
+            // A structural error: re-parse with the reference parser so the message names the document.
+        }
+    }
+    return parseWithYaml(text, source);
+}
+
+/**
+ * True when a parsed document reuses an object (a YAML alias to a collection). Such documents go
+ * through the reference parser, which expands aliases with a cap against alias bombs.
+ */
+function sharesReferences(root: unknown): boolean {
+    if (typeof root !== "object" || root === null) return false;
+    const seen = new Set<object>();
+    const stack: object[] = [root];
+    while (stack.length > 0) {
+        const node = stack.pop() as object;
+        if (seen.has(node)) return true;
+        seen.add(node);
+        for (const child of Array.isArray(node) ? node : Object.values(node)) {
+            if (typeof child === "object" && child !== null) stack.push(child);
+        }
+    }
+    return false;
+}
+
+/** Parses with the reference parser only (`yaml`); `parseManifests` gives the same result faster. */
+export function parseWithYaml(text: string, source: string): ResourceInput[] {
     const out: ResourceInput[] = [];
     const counter = { n: 0 };
-    const documents = YAML.parseAllDocuments(text);
+    // prettyErrors would build a code frame for every error, rescanning the text each time; locate only the first.
+    const lineCounter = new LineCounter();
+    const documents = YAML.parseAllDocuments(text, { prettyErrors: false, lineCounter });
     if (!Array.isArray(documents)) {
         // An empty stream (only comments or directives) parses to a single empty document set.
         return out;
@@ -85,8 +138,8 @@ export function parseManifests(text: string, source: string): ResourceInput[] {
         const where = `${source}: document ${index + 1}`;
         const error = document.errors[0];
         if (error) {
-            // The parser's message already ends with "at line L, column C:" followed by a code frame.
-            throw new InputError(`${where}: invalid YAML: ${(error.message.split("\n")[0] ?? "").replace(/:$/, "")}`);
+            const { line, col } = lineCounter.linePos(error.pos[0]);
+            throw new InputError(`${where}: invalid YAML at line ${line}, column ${col}: ${error.message.split("\n")[0] ?? ""}`);
         }
         if (document.contents === null) return;
         let value: unknown;

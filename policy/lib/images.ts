@@ -19,13 +19,22 @@ export interface ImageRef {
     wellFormed: boolean;
 }
 
+import { StringCache } from "./cache";
+
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const REGISTRY = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d+)?$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
 
+const parsed = new StringCache<ImageRef>();
+
+/** Parses an image reference (results are shared: do not modify them). */
 export function parseImage(raw: string): ImageRef {
+    return parsed.get(raw) ?? parsed.set(raw, parse(raw));
+}
+
+function parse(raw: string): ImageRef {
     let rest = raw.trim();
     let digest: string | undefined;
     const at = rest.indexOf("@");

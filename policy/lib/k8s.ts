@@ -6,6 +6,8 @@
  * so a malformed object produces a violation message rather than a crashed policy.
  */
 
+import { ObjectCache } from "./cache";
+
 export type Obj = Record<string, unknown>;
 
 export function isObj(value: unknown): value is Obj {
@@ -27,16 +29,24 @@ export function text(value: unknown): string | undefined {
     return typeof value === "string" ? value : undefined;
 }
 
-/** A string-to-string map (labels, annotations, matchLabels); non-string values are dropped. */
-export function stringMap(value: unknown): Record<string, string> {
-    const result: Record<string, string> = {};
+const stringMaps = new ObjectCache<Obj, Readonly<Record<string, string>>>();
+const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * A string-to-string map (labels, annotations, matchLabels); numbers and booleans become strings,
+ * other values are dropped. The result is shared: do not modify it.
+ */
+export function stringMap(value: unknown): Readonly<Record<string, string>> {
     const source = obj(value);
-    if (!source) return result;
+    if (!source) return EMPTY;
+    const cached = stringMaps.get(source);
+    if (cached) return cached;
+    const result: Record<string, string> = {};
     for (const [key, entry] of Object.entries(source)) {
         if (typeof entry === "string") result[key] = entry;
         else if (typeof entry === "number" || typeof entry === "boolean") result[key] = String(entry);
     }
-    return result;
+    return stringMaps.set(source, result);
 }
 
 /** Parses `kubernetes:<group>/<version>:<Kind>` into its parts (group "core" for the core API). */
@@ -96,7 +106,11 @@ export function namespaceOf(props: Obj): string {
 }
 
 /** Makes an identifier safe to print inside a one-line message (no control characters, bounded). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 export function safeId(value: string): string {
+    if (value.length <= 120 && !CONTROL.test(value)) return value;
     // eslint-disable-next-line no-control-regex
     const cleaned = value.replace(/[\u0000-\u001f\u007f]+/g, " ");
     return cleaned.length > 120 ? `${cleaned.slice(0, 117)}...` : cleaned;
@@ -119,7 +133,7 @@ export function fieldPath(base: string, ...segments: (string | number)[]): strin
 }
 
 /** Evaluates a Kubernetes LabelSelector (matchLabels and matchExpressions) against labels. */
-export function selectorMatches(selector: Obj, labels: Record<string, string>): boolean {
+export function selectorMatches(selector: Obj, labels: Readonly<Record<string, string>>): boolean {
     const matchLabels = stringMap(selector.matchLabels);
     for (const [key, value] of Object.entries(matchLabels)) {
         if (labels[key] !== value) return false;
@@ -178,6 +192,13 @@ export function parseQuantity(value: unknown): number | undefined {
     if (exponent) result *= 10 ** Number(exponent.slice(1));
     if (suffix) result *= SUFFIX[suffix] ?? 1;
     return Number.isFinite(result) ? result : undefined;
+}
+
+/** True when two JSON-like values are structurally equal, whatever the key order. */
+export function sameJson(a: unknown, b: unknown): boolean {
+    // Reordering keys never changes the length of a serialization, so different lengths mean different values.
+    if ((JSON.stringify(a) ?? "").length !== (JSON.stringify(b) ?? "").length) return false;
+    return canonicalJson(a) === canonicalJson(b);
 }
 
 /** Deterministic JSON with sorted keys, for comparing two objects structurally. */

@@ -16,8 +16,9 @@ import type {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
+import { ObjectCache } from "./cache";
 import { Obj, kindOf, namespaceOf, obj, objectName, objectRef } from "./k8s";
-import { Workload, WorkloadKind, workloadOf } from "./workloads";
+import { Workload, WorkloadKind, workloadKindOf, workloadOf } from "./workloads";
 
 export type { EnforcementLevel };
 
@@ -31,18 +32,36 @@ export interface PolicyMeta {
     configSchema?: PolicyConfigSchema;
 }
 
+const configCache = new WeakMap<object, { schema: PolicyConfigSchema | undefined; merged: unknown }>();
+
 /** Reads a policy's config, filling in the schema defaults for anything the pack config left out. */
 export function configOf<T extends object>(getConfig: () => object, schema: PolicyConfigSchema | undefined): T {
+    const given = getConfig() as Record<string, unknown> | undefined;
+    const cached = given ? configCache.get(given) : undefined;
+    if (cached && cached.schema === schema) return cached.merged as T;
     const result: Record<string, unknown> = {};
     for (const [key, property] of Object.entries(schema?.properties ?? {})) {
         const fallback = (property as { default?: unknown }).default;
         if (fallback !== undefined) result[key] = fallback;
     }
-    const given = getConfig() as Record<string, unknown> | undefined;
     for (const [key, value] of Object.entries(given ?? {})) {
         if (value !== undefined && value !== null) result[key] = value;
     }
+    // The engine passes the same config object on every call; the Pulumi server passes a fresh one.
+    if (given) configCache.set(given, { schema, merged: result });
     return result as T;
+}
+
+/** Type filters of the policies built here, so a runner can skip resources a policy never applies to. */
+const typeFilters = new WeakMap<object, (type: string) => boolean>();
+
+/**
+ * The type filter of a policy built by these builders, if any. A policy whose filter rejects a type
+ * would call `args.notApplicable` for it; the engine skips the call instead (as the Pulumi policy
+ * server does for policies built with `validateResourceOfType`).
+ */
+export function typeFilterOf(policy: object): ((type: string) => boolean) | undefined {
+    return typeFilters.get(policy);
 }
 
 /** What a resource check sees. */
@@ -66,22 +85,58 @@ export interface PodContext<C> extends ResourceContext<C> {
     workload: Workload;
 }
 
-function resourceContext<C>(args: ResourceValidationArgs, report: ReportViolation, config: C): ResourceContext<C> {
-    const props = obj(args.props) ?? {};
-    const kind = kindOf(args.type, props);
-    const name = objectName(args.name, props);
-    const ref = objectRef(kind, name);
-    return {
-        args,
-        type: args.type,
-        props,
-        kind,
-        name,
-        namespace: namespaceOf(props),
-        ref,
-        config,
-        report: (message: string) => report(`${ref}: ${message}`),
-    };
+interface Facts {
+    type: string;
+    resourceName: string;
+    kind: string;
+    name: string;
+    namespace: string;
+    ref: string;
+}
+
+const factsCache = new ObjectCache<object, Facts>();
+
+/** Kind, name, namespace and `Kind/name` of a resource, computed once per props object. */
+function factsOf(type: string, resourceName: string, props: Obj): Facts {
+    const cached = factsCache.get(props);
+    if (cached && cached.type === type && cached.resourceName === resourceName) return cached;
+    const kind = kindOf(type, props);
+    const name = objectName(resourceName, props);
+    const facts = { type, resourceName, kind, name, namespace: namespaceOf(props), ref: objectRef(kind, name) };
+    factsCache.set(props, facts);
+    return facts;
+}
+
+class Context<C> implements ResourceContext<C> {
+    readonly type: string;
+    readonly kind: string;
+    readonly name: string;
+    readonly namespace: string;
+    readonly ref: string;
+
+    constructor(
+        readonly args: ResourceValidationArgs,
+        readonly props: Obj,
+        readonly config: C,
+        private readonly reportViolation: ReportViolation,
+    ) {
+        const facts = factsOf(args.type, args.name, props);
+        this.type = args.type;
+        this.kind = facts.kind;
+        this.name = facts.name;
+        this.namespace = facts.namespace;
+        this.ref = facts.ref;
+    }
+
+    report(message: string): void {
+        this.reportViolation(`${this.ref}: ${message}`);
+    }
+}
+
+class WorkloadContext<C> extends Context<C> implements PodContext<C> {
+    constructor(args: ResourceValidationArgs, props: Obj, config: C, reportViolation: ReportViolation, readonly workload: Workload) {
+        super(args, props, config, reportViolation);
+    }
 }
 
 /** A policy over single resources of any type; `applies` filters by type token cheaply. */
@@ -90,14 +145,16 @@ export function resourcePolicy<C extends object = Record<string, never>>(
     applies: (type: string) => boolean,
     check: (ctx: ResourceContext<C>) => void,
 ): ResourceValidationPolicy {
-    return {
+    const policy: ResourceValidationPolicy = {
         ...meta,
         validateResource: (args, reportViolation) => {
             if (!applies(args.type)) return args.notApplicable(`${meta.name} does not apply to ${args.type}`);
             const config = configOf<C>(() => args.getConfig<C>(), meta.configSchema);
-            check(resourceContext(args, reportViolation, config));
+            check(new Context(args, obj(args.props) ?? {}, config, reportViolation));
         },
     };
+    typeFilters.set(policy, applies);
+    return policy;
 }
 
 export interface PodPolicyOptions {
@@ -113,7 +170,7 @@ export function podPolicy<C extends object = Record<string, never>>(
     check: (ctx: PodContext<C>) => void,
     options: PodPolicyOptions = {},
 ): ResourceValidationPolicy {
-    return {
+    const policy: ResourceValidationPolicy = {
         ...meta,
         validateResource: (args, reportViolation) => {
             const props = obj(args.props) ?? {};
@@ -126,9 +183,14 @@ export function podPolicy<C extends object = Record<string, never>>(
                 return args.notApplicable("the Rollout takes its pod template from spec.workloadRef; the referenced workload is checked instead");
             }
             const config = configOf<C>(() => args.getConfig<C>(), meta.configSchema);
-            check({ ...resourceContext(args, reportViolation, config), workload });
+            check(new WorkloadContext(args, props, config, reportViolation, workload));
         },
     };
+    typeFilters.set(policy, (type) => {
+        const kind = workloadKindOf(type);
+        return kind !== undefined && (!options.kinds || options.kinds.has(kind));
+    });
+    return policy;
 }
 
 /** One resource of the stack, with the facts stack checks need precomputed. */
@@ -152,6 +214,25 @@ export interface StackContext<C> {
 }
 
 /** A policy over the whole set of resources (cross-resource checks). */
+const stackResources = new ObjectCache<PolicyResource, StackResource>();
+
+function stackResourceOf(resource: PolicyResource): StackResource {
+    const cached = stackResources.get(resource);
+    if (cached) return cached;
+    const props = obj(resource.props) ?? {};
+    const facts = factsOf(resource.type, resource.name, props);
+    return stackResources.set(resource, {
+        resource,
+        type: resource.type,
+        props,
+        kind: facts.kind,
+        name: facts.name,
+        namespace: facts.namespace,
+        ref: facts.ref,
+        urn: resource.urn,
+    });
+}
+
 export function stackPolicy<C extends object = Record<string, never>>(
     meta: PolicyMeta,
     check: (ctx: StackContext<C>) => void,
@@ -160,21 +241,7 @@ export function stackPolicy<C extends object = Record<string, never>>(
         ...meta,
         validateStack: (args, reportViolation) => {
             const config = configOf<C>(() => args.getConfig<C>(), meta.configSchema);
-            const resources = args.resources.map((resource): StackResource => {
-                const props = obj(resource.props) ?? {};
-                const kind = kindOf(resource.type, props);
-                const name = objectName(resource.name, props);
-                return {
-                    resource,
-                    type: resource.type,
-                    props,
-                    kind,
-                    name,
-                    namespace: namespaceOf(props),
-                    ref: objectRef(kind, name),
-                    urn: resource.urn,
-                };
-            });
+            const resources = args.resources.map(stackResourceOf);
             check({
                 args,
                 resources,

@@ -12,6 +12,7 @@
  * | kubernetes:batch/*:CronJob                        | spec.jobTemplate.spec.template.spec |
  * | kubernetes:argoproj.io/v1alpha1:Rollout           | spec.template.spec (none with spec.workloadRef) |
  */
+import { ObjectCache } from "./cache";
 import { Obj, fieldPath, isObj, obj, parseTypeToken, stringMap, text } from "./k8s";
 
 export type WorkloadKind =
@@ -85,14 +86,23 @@ export interface Workload {
     usesWorkloadRef: boolean;
 }
 
-/** The workload kind for a type token, or undefined when the token is not a workload. */
-export function workloadKindOf(type: string): WorkloadKind | undefined {
+const shapeCache = new Map<string, WorkloadShape | null>();
+
+function shapeOf(type: string): WorkloadShape | undefined {
+    const cached = shapeCache.get(type);
+    if (cached !== undefined) return cached ?? undefined;
     const token = parseTypeToken(type);
-    if (!token) return undefined;
-    return SHAPES[`${token.group}/${token.kind}`]?.kind;
+    const shape = token ? SHAPES[`${token.group}/${token.kind}`] : undefined;
+    shapeCache.set(type, shape ?? null);
+    return shape;
 }
 
-const cache = new WeakMap<object, Workload | null>();
+/** The workload kind for a type token, or undefined when the token is not a workload. */
+export function workloadKindOf(type: string): WorkloadKind | undefined {
+    return shapeOf(type)?.kind;
+}
+
+const cache = new ObjectCache<object, Workload | null>();
 
 /** Extracts the workload view of a resource, or undefined when the resource is not a workload. */
 export function workloadOf(type: string, props: Obj): Workload | undefined {
@@ -104,9 +114,7 @@ export function workloadOf(type: string, props: Obj): Workload | undefined {
 }
 
 function extract(type: string, props: Obj): Workload | undefined {
-    const token = parseTypeToken(type);
-    if (!token) return undefined;
-    const shape = SHAPES[`${token.group}/${token.kind}`];
+    const shape = shapeOf(type);
     if (!shape) return undefined;
     const metadata = obj(props.metadata) ?? {};
 
@@ -152,13 +160,19 @@ export interface ContainerRef {
 }
 
 const GROUPS: ContainerGroup[] = ["containers", "initContainers", "ephemeralContainers"];
+const containerCache = new ObjectCache<Workload, ContainerRef[]>();
 
-/** Every container of the pod spec: regular, init and ephemeral, with its field path. */
-export function containersOf(workload: Workload, groups: readonly ContainerGroup[] = GROUPS): ContainerRef[] {
+/** Every container of the pod spec (regular, init and ephemeral, or only `groups`), with its field path. */
+export function containersOf(workload: Workload, groups: readonly ContainerGroup[] = GROUPS): readonly ContainerRef[] {
+    const all = containerCache.get(workload) ?? containerCache.set(workload, listContainers(workload));
+    return groups === GROUPS || groups.length === 3 ? all : all.filter((ref) => groups.includes(ref.group));
+}
+
+function listContainers(workload: Workload): ContainerRef[] {
     const spec = workload.podSpec;
     if (!spec) return [];
     const result: ContainerRef[] = [];
-    for (const group of groups) {
+    for (const group of GROUPS) {
         const entries = spec[group];
         if (!Array.isArray(entries)) continue;
         entries.forEach((entry, index) => {
@@ -176,7 +190,7 @@ export function containersOf(workload: Workload, groups: readonly ContainerGroup
 }
 
 /** Labels the workload's pods carry: the template's labels, or the selector's for a workloadRef Rollout. */
-export function podLabelsOf(workload: Workload, props: Obj): Record<string, string> {
+export function podLabelsOf(workload: Workload, props: Obj): Readonly<Record<string, string>> {
     const labels = stringMap(workload.podMetadata.labels);
     if (Object.keys(labels).length > 0 || !workload.usesWorkloadRef) return labels;
     return stringMap(obj(obj(props.spec)?.selector)?.matchLabels);

@@ -8,6 +8,7 @@
  * `evidenceScope: "all"` to require evidence on every long-running workload instead.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { ObjectCache } from "../lib/cache";
 import { stringMap } from "../lib/k8s";
 import { EnforcementLevel, PodContext, podPolicy, schema } from "../lib/policy";
 import { WorkloadKind } from "../lib/workloads";
@@ -32,8 +33,11 @@ function inScope(ctx: PodContext<ScopeConfig>): boolean {
     return stringMap(ctx.workload.metadata.labels)[LABELS.partOf] === PART_OF;
 }
 
+const evidenceCache = new ObjectCache<object, ReadEvidence>();
+
 function evidenceOf(ctx: PodContext<ScopeConfig>): ReadEvidence {
-    return readEvidence(stringMap(ctx.workload.metadata.annotations));
+    const annotations = stringMap(ctx.workload.metadata.annotations);
+    return evidenceCache.get(annotations) ?? evidenceCache.set(annotations, readEvidence(annotations));
 }
 
 const FIX = "the Slipway program sets it from the service's test run and image scan (see policy/README.md)";

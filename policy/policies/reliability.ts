@@ -4,7 +4,6 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
     Obj,
-    canonicalJson,
     fieldPath,
     list,
     obj,
@@ -12,6 +11,7 @@ import {
     parseQuantity,
     parseTypeToken,
     safeId,
+    sameJson,
     scaleIntOrPercent,
     selectorIsEmpty,
     selectorMatches,
@@ -111,7 +111,7 @@ export function containerReadinessProbe(enforcementLevel: EnforcementLevel = "ma
                     continue;
                 }
                 const liveness = ref.container.livenessProbe;
-                if (obj(liveness) && canonicalJson(liveness) === canonicalJson(readiness)) {
+                if (obj(liveness) && sameJson(liveness, readiness)) {
                     ctx.report(
                         `${fieldPath(ref.path, "readinessProbe")} is identical to livenessProbe (${describeContainer(ref)}); give liveness a cheaper check or a higher failureThreshold so an unready pod is not restarted.`,
                     );

@@ -5,6 +5,7 @@
  * Messages here never echo a value: policies see Pulumi secrets in plaintext.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { StringCache } from "../lib/cache";
 import { fieldPath, list, obj, parseTypeToken, safeId, stringMap, text } from "../lib/k8s";
 import { EnforcementLevel, resourcePolicy, schema } from "../lib/policy";
 import { containersOf, describeContainer, workloadKindOf, workloadOf } from "../lib/workloads";
@@ -30,8 +31,14 @@ function words(name: string): string[] {
         .filter((word) => word.length > 0);
 }
 
+const secretNames = new StringCache<boolean>();
+
 /** True when a variable or key name says it holds a secret (password, token, API key, ...). */
 export function isSecretName(name: string): boolean {
+    return secretNames.get(name) ?? secretNames.set(name, classifyName(name));
+}
+
+function classifyName(name: string): boolean {
     const parts = words(name);
     const last = parts[parts.length - 1];
     if (last === undefined || BENIGN_SUFFIXES.has(last)) return false;

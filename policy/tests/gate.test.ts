@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatViolation, main } from "../gate/cli";
-import { parseManifests, typeTokenOf } from "../gate/load";
+import { readFileSync } from "node:fs";
+import { parseManifests, parseWithYaml, typeTokenOf } from "../gate/load";
 import { FIXTURES } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -48,11 +49,59 @@ describe("gate: YAML to type tokens", () => {
         ]);
     });
     it("names the file and document of malformed input", () => {
-        expect(() => parseManifests("apiVersion: v1\nkind: ConfigMap\n---\nkind: [unclosed\n", "chart.yaml")).toThrow(/^chart\.yaml: document 2: invalid YAML: .*line \d+, column \d+/);
+        expect(() => parseManifests("apiVersion: v1\nkind: ConfigMap\n---\nkind: [unclosed\n", "chart.yaml")).toThrow(/^chart\.yaml: document 2: invalid YAML at line \d+, column \d+/);
         expect(() => parseManifests("apiVersion: v1\nkind: ConfigMap\n---\n- just\n- a list\n", "c.yaml")).toThrow("c.yaml: document 2, item 0: expected a Kubernetes object");
         expect(() => parseManifests("metadata: {name: x}\n", "d.yaml")).toThrow("d.yaml: document 1: apiVersion is missing or malformed");
         expect(() => parseManifests("apiVersion: v1\nkind: List\nitems:\n  - {kind: Pod}\n", "e.yaml")).toThrow("e.yaml: document 1, items[0]: apiVersion is missing or malformed");
-        expect(() => parseManifests("a: 1\na: 2\n", "dup.yaml")).toThrow(/^dup\.yaml: document 1: invalid YAML: Map keys must be unique/);
+        expect(() => parseManifests("a: 1\na: 2\n", "dup.yaml")).toThrow(/^dup\.yaml: document 1: invalid YAML at line 2, column 1: Map keys must be unique/);
+    });
+});
+
+describe("gate: the fast parser agrees with the reference parser", () => {
+    const tricky = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: scalars
+  labels: {a: "yes", b: "1.10"}
+data:
+  plainYes: yes
+  plainOn: on
+  octal: 0o17
+  leadingZero: 017
+  hex: 0x1F
+  float: 1e3
+  tilde: ~
+  nullWord: null
+  date: 2024-01-01
+  inf: .inf
+  quoted: "0x1F"
+  block: |
+    line one
+    line two
+  folded: >-
+    folded
+    text
+  emptyValue:
+  list: [1, "two", three, true, 1.5]
+---
+{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "json-doc"}, "spec": {"ports": [{"port": 80}]}}
+`;
+    it("on tricky scalars", () => {
+        expect(parseManifests(tricky, "t.yaml")).toEqual(parseWithYaml(tricky, "t.yaml"));
+        expect(parseManifests(tricky, "t.yaml")[0]?.props.data).toMatchObject({ plainYes: "yes", octal: 15, hex: 31, tilde: null, date: "2024-01-01" });
+    });
+    it("on every fixture", () => {
+        for (const file of ["good/prod-rollout.yaml", "good/deployment.yaml", "bad/rollout-unsafe.yaml", "bad/cronjob-root.yaml"]) {
+            const text = readFileSync(path.join(FIXTURES, file), "utf8");
+            expect(parseManifests(text, file)).toEqual(parseWithYaml(text, file));
+        }
+    });
+    it("expands aliases with the reference parser, and refuses an alias bomb", () => {
+        const anchors = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: &l {app: web}}\ndata: {copy: *l}\n";
+        expect(parseManifests(anchors, "a.yaml")[0]?.props.data.copy).toEqual({ app: "web" });
+        const bomb = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: bomb}", "a: &a [x, x, x, x, x, x, x, x, x, x]"];
+        for (let i = 0; i < 8; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`);
+        expect(() => parseManifests(`${bomb.join("\n")}\n`, "bomb.yaml")).toThrow(/^bomb\.yaml: document 1: .*alias/i);
     });
 });
 
@@ -97,7 +146,7 @@ describe("gate CLI", () => {
         const result = await gate(["--stack", "prod", file]);
         expect(result.code).toBe(2);
         expect(result.out).toBe("");
-        expect(result.err).toMatch(new RegExp(`^gate: error: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: document 2: invalid YAML: `));
+        expect(result.err).toMatch(new RegExp(`^gate: error: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: document 2: invalid YAML at line `));
     });
     it("exits 2 for an unreadable file, a non-object document, stdin errors and an unknown stack", async () => {
         expect((await gate(["--stack", "prod", "/nonexistent/x.yaml"])).err).toBe("gate: error: /nonexistent/x.yaml: cannot read: ENOENT\n");
