@@ -47,6 +47,6 @@ if [[ -n "$left" ]]; then
   cl_die "processes still running for $STATE_DIR: $left"
 fi
 
-rm -rf "$KWOK_DIR" "$KUBECONFIG_FILE" "$KUBECONFIG_FILE.tmp" "$ROLLOUTS_LOG" "$STATE_DIR/kwokctl.log" "$STATE_DIR/kwokctl-config.yaml"
+rm -rf "$KWOK_DIR" "$KUBECONFIG_FILE" "$KUBECONFIG_FILE.tmp" "$ROLLOUTS_LOG" "$STATE_DIR/kwokctl.log" "$STATE_DIR/kwokctl-config.yaml" "$KUBE_CACHE_DIR"
 rmdir "$STATE_DIR" 2>/dev/null || true
 cl_say "cluster '$CLUSTER_NAME' stopped and its state deleted; no process left ($((SECONDS - START))s)"

@@ -35,14 +35,21 @@ export KWOK_WORKDIR="$KWOK_DIR"
 cl_say() { printf '[cluster] %s\n' "$*" >&2; }
 cl_die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 
-kc() { kubectl --kubeconfig "$KUBECONFIG_FILE" "$@"; }
+# kubectl's discovery cache too stays in the state dir (default would be ~/.kube/cache).
+KUBE_CACHE_DIR="$STATE_DIR/kube-cache"
+# Prefer the kubectl built with the control plane (same version as the server).
+KUBECTL="$("$TOOLCHAIN" --bin-dir kubernetes)/kubectl"
+[[ -x "$KUBECTL" ]] || KUBECTL="$(command -v kubectl || echo kubectl)"
+kc() { "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" --cache-dir "$KUBE_CACHE_DIR" "$@"; }
 
 # Processes of this cluster: one of our binaries with the state dir in its command line.
-CLUSTER_BINARIES='etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kwok|rollouts-controller'
+# (ps' comm is cut to 15 characters: compare the executable's name from the command line instead.)
+CLUSTER_BINARIES='etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kwok|kwok-controller|rollouts-controller'
 state_pids() {
-  local pid
+  local pid exe
   for pid in $(pgrep -f -- "$STATE_DIR/" || true); do
-    [[ "$(ps -o comm= -p "$pid" 2>/dev/null)" =~ ^($CLUSTER_BINARIES)$ ]] && echo "$pid"
+    exe="$(ps -o args= -p "$pid" 2>/dev/null | awk '{print $1}')"
+    [[ "${exe##*/}" =~ ^($CLUSTER_BINARIES)$ ]] && echo "$pid"
   done
   return 0
 }

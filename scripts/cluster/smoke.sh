@@ -69,8 +69,9 @@ healthy_on() { # healthy_on IMAGE: Healthy, and the stable pods run IMAGE
   [[ "$(phase)" == Healthy ]] || return 1
   local stable
   stable="$(kc get rollout -n "$NS" smoke-rollout -o jsonpath='{.status.stableRS}')"
-  [[ -n "$stable" ]] && kc get rs -n "$NS" -l "rollouts-pod-template-hash=$stable" \
-    -o jsonpath='{.items[0].spec.template.spec.containers[0].image}' 2>/dev/null | grep -qx "$1"
+  [[ -n "$stable" ]] || return 1
+  [[ "$(kc get rs -n "$NS" -l "rollouts-pod-template-hash=$stable" \
+    -o jsonpath='{.items[0].spec.template.spec.containers[0].image}' 2>/dev/null)" == "$1" ]]
 }
 
 rollout "registry.example/smoke:1"

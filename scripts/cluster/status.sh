@@ -18,5 +18,7 @@ if rollouts_running; then
 else
   echo "rollouts-controller: NOT running"
 fi
-echo "processes:"; ps -o pid=,comm= -p "$(state_pids | paste -sd, -)" 2>/dev/null | sed 's/^/  /' || echo "  none"
+echo "processes:"
+pids="$(state_pids | paste -sd, -)"
+if [[ -n "$pids" ]]; then ps -o pid=,rss=,args= -p "$pids" | awk '{n=split($3,a,"/"); printf "  %-8s %-24s %6d MiB\n", $1, a[n], $2/1024}'; else echo "  none"; fi
 if cluster_healthy; then echo "status:      healthy"; else echo "status:      NOT healthy"; exit 1; fi

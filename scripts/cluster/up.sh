@@ -15,8 +15,8 @@ elapsed() { echo "$((SECONDS - START))s"; }
 # --- tools ------------------------------------------------------------------------------------
 TOOL_PATH="$("$TOOLCHAIN" --print-path etcd kubernetes kwok argo-rollouts)" || cl_die "toolchain not available"
 export PATH="$TOOL_PATH:$PATH"
-command -v kubectl >/dev/null || cl_die "kubectl not found on PATH (apt-get install kubectl, or put one on PATH)"
 K8S_BIN="$("$TOOLCHAIN" --bin-dir kubernetes)"
+KUBECTL="$K8S_BIN/kubectl"
 ETCD_BIN="$("$TOOLCHAIN" --bin-dir etcd)"
 KWOK_BIN="$("$TOOLCHAIN" --bin-dir kwok)"
 ROLLOUTS_BIN="$("$TOOLCHAIN" --bin-dir argo-rollouts)"
@@ -33,7 +33,7 @@ export KWOK_KUBE_CONTROLLER_MANAGER_BINARY="$K8S_BIN/kube-controller-manager"
 export KWOK_KUBE_SCHEDULER_BINARY="$K8S_BIN/kube-scheduler"
 export KWOK_ETCD_BINARY="$ETCD_BIN/etcd"
 export KWOK_CONTROLLER_BINARY="$KWOK_BIN/kwok"
-export KWOK_KUBECTL_BINARY="$(command -v kubectl)"
+export KWOK_KUBECTL_BINARY="$K8S_BIN/kubectl"
 
 wait_until() { # wait_until DESCRIPTION COMMAND...
   local what="$1"; shift

@@ -45,7 +45,7 @@ tool_version() {
   case "$1" in
     pulumi) echo "$PULUMI_VERSION" ;;
     pulumi-language-nodejs) echo "$PULUMI_NODEJS_HOST_VERSION-shim.$(shim_hash)" ;;
-    kubernetes-provider) echo "$K8S_PROVIDER_VERSION" ;;
+    kubernetes-provider) echo "$K8S_PROVIDER_VERSION+${K8S_PROVIDER_MODULE_VERSION##*-}" ;;
     etcd) echo "$ETCD_VERSION" ;;
     kubernetes) echo "$KUBERNETES_VERSION" ;;
     kwok) echo "$KWOK_VERSION" ;;
@@ -61,7 +61,7 @@ tool_bins() {
     pulumi-language-nodejs) echo "pulumi-language-nodejs pulumi-language-nodejs-upstream" ;;
     kubernetes-provider) echo "pulumi-resource-kubernetes" ;;
     etcd) echo "etcd" ;;
-    kubernetes) echo "kube-apiserver kube-controller-manager kube-scheduler" ;;
+    kubernetes) echo "kube-apiserver kube-controller-manager kube-scheduler kubectl" ;;
     kwok) echo "kwok kwokctl" ;;
     argo-rollouts) echo "rollouts-controller" ;;
   esac
@@ -89,7 +89,7 @@ setup_go() {
 
 # mod_field MODULE@VERSION FIELD -> value of "FIELD" in `go mod download -json` output.
 mod_download() { go mod download -json "$1"; }
-json_field() { sed -n "s/^[[:space:]]*\"$1\": \"\\(.*\\)\",\\{0,1\\}$/\\1/p" | head -n1; }
+json_field() { sed -n "s/^[[:space:]]*\"$1\": \"\\(.*\\)\",\\{0,1\\}$/\\1/p" | sed -n 1p; }
 
 # gen_wrapper DIR MODULE VERSION LOCAL_REPLACE_VERSION
 # Writes DIR/go.mod requiring MODULE@VERSION, carrying over MODULE's non-local replace directives
@@ -129,6 +129,13 @@ gen_wrapper() {
       /^replace[ \t]/ { sub(/^replace[ \t]+/, ""); emit($0) }
     ' "$gomod"
   } >"$dir/go.mod"
+}
+
+# mod_origin_hash MODULE@VERSION -> the git commit the proxy reports for it (or 40 zeros).
+mod_origin_hash() {
+  local h
+  h="$(go list -m -f '{{with .Origin}}{{.Hash}}{{end}}' "$1" 2>/dev/null || true)"
+  [[ "$h" =~ ^[0-9a-f]{40}$ ]] && echo "$h" || echo 0000000000000000000000000000000000000000
 }
 
 # build_in_wrapper DIR OUT_BIN PKG VERSION [LDFLAGS]
@@ -205,12 +212,14 @@ build_kubernetes() {
   gen_wrapper "$work/mod" k8s.io/kubernetes "$KUBERNETES_VERSION" "$KUBERNETES_STAGING_VERSION"
   cat "$work/mod/go.mod"
   ld=""
+  local commit b
+  commit="$(cd "$work/mod" && mod_origin_hash "k8s.io/kubernetes@$KUBERNETES_VERSION")"
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld+=" -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=$major -X $p.gitMinor=$minor"
-    ld+=" -X $p.gitCommit=$KUBERNETES_GIT_COMMIT -X $p.gitTreeState=clean"
+    ld+=" -X $p.gitCommit=$commit -X $p.gitTreeState=clean"
   done
-  local b
-  for b in kube-apiserver kube-controller-manager kube-scheduler; do
+  # kubectl too: the cluster scripts use it, so the client matches the server version.
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
     echo "--- building $b"
     build_in_wrapper "$work/mod" "$stage/$b" "k8s.io/kubernetes/cmd/$b" "$KUBERNETES_VERSION" "$ld" || return 1
   done
@@ -230,7 +239,10 @@ build_argo-rollouts() {
   local stage="$1" work="$2" ld p=github.com/argoproj/argo-rollouts
   gen_wrapper "$work/mod" "$p" "$ARGO_ROLLOUTS_VERSION" "$ARGO_ROLLOUTS_VERSION"
   cat "$work/mod/go.mod"
-  ld="-X $p/utils/version.version=$ARGO_ROLLOUTS_VERSION -X $p/utils/version.gitTreeState=clean"
+  local commit
+  commit="$(cd "$work/mod" && mod_origin_hash "$p@$ARGO_ROLLOUTS_VERSION")"
+  ld="-X $p/utils/version.version=${ARGO_ROLLOUTS_VERSION#v} -X $p/utils/version.gitTag=$ARGO_ROLLOUTS_VERSION"
+  ld+=" -X $p/utils/version.gitCommit=$commit -X $p/utils/version.gitTreeState=clean"
   build_in_wrapper "$work/mod" "$stage/rollouts-controller" "$p/cmd/rollouts-controller" "$ARGO_ROLLOUTS_VERSION" "$ld"
   # The cluster scripts apply the CRDs of exactly this version: keep them next to the binaries.
   mkdir -p "$stage/../crds"
@@ -272,14 +284,17 @@ verify_bin() {
   case "$name" in
     pulumi) out="$("$bin" version 2>&1)" ;;
     pulumi-language-nodejs* | pulumi-resource-kubernetes) check_plugin_port "$bin"; return ;;
-    etcd) out="$("$bin" --version 2>&1 | head -n1)" ;;
+    etcd) out="$("$bin" --version 2>&1)" ;;
     kube-apiserver | kube-controller-manager | kube-scheduler) out="$("$bin" --version 2>&1)" ;;
+    kubectl) out="$("$bin" version --client 2>&1)" ;;
     kwok | kwokctl) out="$("$bin" --version 2>&1)" ;;
     rollouts-controller) out="$("$bin" --version 2>&1)" ;;
     kubectl-argo-rollouts) out="$("$bin" version --short 2>&1 || "$bin" version 2>&1)" ;;
     *) out="$("$bin" --version 2>&1)" ;;
   esac || { echo "$name: failed to run: $out"; return 1; }
-  echo "$name: $out"
+  # First line only (never `| head -n1` on the command itself: with pipefail, the SIGPIPE the
+  # command may get when head exits early fails the check at random).
+  echo "$name: ${out%%$'\n'*}"
 }
 
 verify_tool() {
@@ -288,8 +303,9 @@ verify_tool() {
   for b in $(tool_bins "$t"); do verify_bin "$dir/$b" || return 1; done
   if [[ "$t" == kubernetes ]]; then
     # The Pulumi Kubernetes provider refuses a server reporting version 0.0: check the stamp.
-    "$dir/kube-apiserver" --version | grep -q "Kubernetes $KUBERNETES_VERSION\$" \
-      || { echo "kube-apiserver does not report $KUBERNETES_VERSION"; return 1; }
+    local v
+    v="$("$dir/kube-apiserver" --version)"
+    [[ "$v" == "Kubernetes $KUBERNETES_VERSION" ]] || { echo "kube-apiserver reports '$v', not $KUBERNETES_VERSION"; return 1; }
   fi
   if [[ "$t" == argo-rollouts ]]; then
     [[ -s "$dir/../crds/rollout-crd.yaml" ]] || { echo "missing $dir/../crds/rollout-crd.yaml"; return 1; }
@@ -298,10 +314,14 @@ verify_tool() {
   return 0
 }
 
+# A tool's recipe: its build function and version. A cached build made by another recipe is stale.
+recipe_hash() { { declare -f "build_$1"; tool_version "$1"; } | sha256sum | cut -c1-16; }
+
 is_cached() {
   local t="$1" dir b
   dir="$(tool_dir "$t")"
   [[ -f "$dir/.complete" ]] || return 1
+  [[ "$(sed -n 's/^recipe //p' "$dir/.complete")" == "$(recipe_hash "$t")" ]] || return 1
   for b in $(tool_bins "$t"); do [[ -x "$dir/bin/$b" ]] || return 1; done
 }
 
@@ -348,7 +368,7 @@ ensure_tool() {
     tail -n 10 "$log" | sed 's/^/    | /' >&2
     die "$t $ver: built binaries do not run (see $log)"
   fi
-  date -u +%FT%TZ >"$dir/.complete"
+  printf 'built %s\nrecipe %s\n' "$(date -u +%FT%TZ)" "$(recipe_hash "$t")" >"$dir/.complete"
   rm -rf "$work"
   say "$(printf '%-24s %-40s built in %ds' "$t" "$ver" $((SECONDS - start)))"
   exec {lockfd}>&-
