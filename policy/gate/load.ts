@@ -19,6 +19,33 @@ export class InputError extends Error {
 
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 
+/**
+ * Booleans as kubectl reads them. Kubernetes YAML goes through sigs.k8s.io/yaml (go-yaml v2), which
+ * resolves the YAML 1.1 words y/yes/on and n/no/off as booleans: `privileged: yes` is a privileged
+ * container. Both parsers below use the YAML 1.2 core schema plus these words, so the gate sees the
+ * object the cluster would get. Quoted values stay strings.
+ */
+const BOOLEAN_WORDS = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
+const TRUE_WORDS = /^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+
+const JS_YAML_SCHEMA = jsyaml.CORE_SCHEMA.extend({
+    implicit: [
+        new jsyaml.Type("tag:yaml.org,2002:bool", {
+            kind: "scalar",
+            resolve: (data: unknown) => typeof data === "string" && BOOLEAN_WORDS.test(data),
+            construct: (data: string) => TRUE_WORDS.test(data),
+        }),
+    ],
+});
+
+const YAML_BOOLEAN_TAG = {
+    tag: "tag:yaml.org,2002:bool",
+    default: true,
+    test: BOOLEAN_WORDS,
+    identify: (value: unknown) => typeof value === "boolean",
+    resolve: (value: string) => TRUE_WORDS.test(value),
+};
+
 /** The Pulumi type token for an apiVersion and kind. */
 export function typeTokenOf(apiVersion: string, kind: string): string {
     const parts = apiVersion.split("/");
@@ -77,16 +104,16 @@ function expand(value: unknown, where: string, out: ResourceInput[], counter: { 
  * Parses a multi-document YAML (or JSON) text into resources. Throws InputError naming `source`
  * and the document.
  *
- * The `yaml` package (YAML 1.2 core schema, alias expansion capped) is the reference parser and
+ * The `yaml` package (YAML 1.2 core schema with kubectl's booleans, alias expansion capped) is the reference parser and
  * produces every error message. Because it is slow on large inputs (helm template output of a big
- * chart), alias-free text is first parsed with js-yaml's YAML 1.2 core schema, which resolves
+ * chart), alias-free text is first parsed with js-yaml and the same schema, which resolves
  * scalars the same way; any error on that fast path re-parses the text with `yaml` so the error
  * names the right document and line.
  */
 export function parseManifests(text: string, source: string): ResourceInput[] {
     let documents: unknown[] | undefined = [];
     try {
-        jsyaml.loadAll(text, (value) => documents?.push(value), { schema: jsyaml.CORE_SCHEMA, filename: source });
+        jsyaml.loadAll(text, (value) => documents?.push(value), { schema: JS_YAML_SCHEMA, filename: source });
     } catch {
         documents = undefined; // the reference parser reports the error precisely
     }
@@ -129,7 +156,7 @@ export function parseWithYaml(text: string, source: string): ResourceInput[] {
     const counter = { n: 0 };
     // prettyErrors would build a code frame for every error, rescanning the text each time; locate only the first.
     const lineCounter = new LineCounter();
-    const documents = YAML.parseAllDocuments(text, { prettyErrors: false, lineCounter });
+    const documents = YAML.parseAllDocuments(text, { prettyErrors: false, lineCounter, customTags: (tags) => [YAML_BOOLEAN_TAG, ...tags] });
     if (!Array.isArray(documents)) {
         // An empty stream (only comments or directives) parses to a single empty document set.
         return out;

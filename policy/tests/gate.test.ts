@@ -66,6 +66,8 @@ metadata:
 data:
   plainYes: yes
   plainOn: on
+  plainNo: no
+  shortN: N
   octal: 0o17
   leadingZero: 017
   hex: 0x1F
@@ -88,7 +90,8 @@ data:
 `;
     it("on tricky scalars", () => {
         expect(parseManifests(tricky, "t.yaml")).toEqual(parseWithYaml(tricky, "t.yaml"));
-        expect(parseManifests(tricky, "t.yaml")[0]?.props.data).toMatchObject({ plainYes: "yes", octal: 15, hex: 31, tilde: null, date: "2024-01-01" });
+        expect(parseManifests(tricky, "t.yaml")[0]?.props.data).toMatchObject({ plainYes: true, plainOn: true, octal: 15, hex: 31, tilde: null, date: "2024-01-01" });
+        expect(parseManifests(tricky, "t.yaml")[0]?.props.metadata.labels).toEqual({ a: "yes", b: "1.10" });
     });
     it("on every fixture", () => {
         for (const file of ["good/prod-rollout.yaml", "good/deployment.yaml", "bad/rollout-unsafe.yaml", "bad/cronjob-root.yaml"]) {
@@ -102,6 +105,19 @@ data:
         const bomb = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: bomb}", "a: &a [x, x, x, x, x, x, x, x, x, x]"];
         for (let i = 0; i < 8; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`);
         expect(() => parseManifests(`${bomb.join("\n")}\n`, "bomb.yaml")).toThrow(/^bomb\.yaml: document 1: .*alias/i);
+    });
+});
+
+describe("gate: YAML 1.1 booleans, as kubectl reads them", () => {
+    it("hostile: `privileged: yes` is a privileged container", async () => {
+        const pod = BAD_POD.replace("privileged: true", "privileged: yes");
+        const result = await gate(["--stack", "prod", "-"], pod);
+        expect(result.out).toContain("MANDATORY container-privileged Pod/web: spec.containers[0].securityContext.privileged is true");
+        expect(result.code).toBe(1);
+    });
+    it("`allowPrivilegeEscalation: no` is false", () => {
+        const [pod] = parseManifests(BAD_POD.replace("privileged: true", "allowPrivilegeEscalation: no"), "p.yaml");
+        expect(pod?.props.spec.containers[0].securityContext.allowPrivilegeEscalation).toBe(false);
     });
 });
 
