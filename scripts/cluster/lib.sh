@@ -58,6 +58,18 @@ rollouts_running() {
   [[ -f "$ROLLOUTS_PID" ]] && kill -0 "$(cat "$ROLLOUTS_PID")" 2>/dev/null
 }
 
+# port_owner PORT -> pid of the process listening on TCP PORT (empty when free).
+port_owner() {
+  ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | sed -n 1p
+}
+
+# 0 when our controller (pid file) is the one serving healthz on ROLLOUTS_HEALTHZ_PORT.
+rollouts_healthy() {
+  rollouts_running || return 1
+  [[ "$(port_owner "$ROLLOUTS_HEALTHZ_PORT")" == "$(cat "$ROLLOUTS_PID")" ]] || return 1
+  curl -fsS -m 3 "http://127.0.0.1:$ROLLOUTS_HEALTHZ_PORT/healthz" >/dev/null 2>&1
+}
+
 # 0 when the cluster answers, nodes are Ready, CRDs are established and the controller is healthy.
 cluster_healthy() {
   [[ -f "$KUBECONFIG_FILE" ]] || return 1
@@ -66,6 +78,5 @@ cluster_healthy() {
   ready="$(kc get nodes -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null | grep -c '^True$' || true)"
   [[ "$ready" -ge "$NODES" ]] || return 1
   kc get crd rollouts.argoproj.io -o jsonpath='{.status.conditions[?(@.type=="Established")].status}' 2>/dev/null | grep -q True || return 1
-  rollouts_running || return 1
-  curl -fsS -m 3 "http://127.0.0.1:$ROLLOUTS_HEALTHZ_PORT/healthz" >/dev/null 2>&1 || return 1
+  rollouts_healthy
 }

@@ -14,7 +14,7 @@ else
   echo "apiserver:   NOT answering"
 fi
 if rollouts_running; then
-  echo "rollouts-controller: running (pid $(cat "$ROLLOUTS_PID"), healthz :$ROLLOUTS_HEALTHZ_PORT $(curl -fsS -m 3 "http://127.0.0.1:$ROLLOUTS_HEALTHZ_PORT/healthz" 2>/dev/null || echo unreachable))"
+  echo "rollouts-controller: running (pid $(cat "$ROLLOUTS_PID"), healthz :$ROLLOUTS_HEALTHZ_PORT $(rollouts_healthy && echo ok || echo "NOT served by it"))"
 else
   echo "rollouts-controller: NOT running"
 fi

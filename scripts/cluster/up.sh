@@ -127,8 +127,20 @@ cl_say "Argo Rollouts CRDs established: ${crds[*]#crd/} ($(elapsed))"
 
 # --- Argo Rollouts controller -------------------------------------------------------------------
 kc get namespace "$ROLLOUTS_NAMESPACE" >/dev/null 2>&1 || kc create namespace "$ROLLOUTS_NAMESPACE" >/dev/null
+if rollouts_running && ! rollouts_healthy; then
+  # e.g. alive but without its healthz port: restart it.
+  kill "$(cat "$ROLLOUTS_PID")" 2>/dev/null || true
+  sleep 1
+fi
 if ! rollouts_running; then
   rm -f "$ROLLOUTS_PID"
+  # The controller only logs a port it cannot bind and runs on: check the ports are free first.
+  for port in "$ROLLOUTS_HEALTHZ_PORT" "$ROLLOUTS_METRICS_PORT"; do
+    owner="$(port_owner "$port")"
+    if [[ -n "$owner" ]]; then
+      cl_die "port $port is in use (pid $owner: $(ps -o args= -p "$owner" | cut -c1-80)); set SLIPWAY_ROLLOUTS_HEALTHZ_PORT / SLIPWAY_ROLLOUTS_METRICS_PORT"
+    fi
+  done
   # The controller listens on 0.0.0.0 for metrics/healthz (its listen address is not configurable);
   # only the ports are.
   (
@@ -145,7 +157,7 @@ if ! rollouts_running; then
   )
 fi
 deadline=$((SECONDS + UP_TIMEOUT))
-until curl -fsS -m 3 "http://127.0.0.1:$ROLLOUTS_HEALTHZ_PORT/healthz" >/dev/null 2>&1; do
+until rollouts_healthy; do
   if ! rollouts_running; then
     tail -n 20 "$ROLLOUTS_LOG" | sed 's/^/    | /' >&2
     cl_die "rollouts-controller exited (log: $ROLLOUTS_LOG); is port $ROLLOUTS_HEALTHZ_PORT or $ROLLOUTS_METRICS_PORT in use?"
