@@ -16,6 +16,12 @@
 #   scripts/toolchain/build.sh --list               list tools, versions and cache state
 #   scripts/toolchain/build.sh --bin-dir TOOL       print the bin directory of one tool
 #   scripts/toolchain/build.sh --rebuild [TOOL...]  rebuild even if cached
+#   scripts/toolchain/build.sh --install-plugins    also install the Kubernetes provider into Pulumi's
+#                                                   plugin cache (${PULUMI_HOME:-~/.pulumi}/plugins) as
+#                                                   kubernetes $K8S_PROVIDER_VERSION. The CLI finds it
+#                                                   there or on PATH; from the cache it does not warn
+#                                                   "using pulumi-resource-kubernetes from $PATH" (leave
+#                                                   kubernetes-provider out of --print-path then).
 #
 # Progress goes to stderr, one line per tool; stdout carries only what --print-path/--bin-dir print.
 # Pins: scripts/toolchain/pins.env (overridable through the environment).
@@ -336,9 +342,10 @@ ensure_tool() {
   exec {lockfd}>"$TOOLS_DIR/.$t-$ver.lock"
   flock "$lockfd"
   if [[ "$rebuild" == 0 ]] && is_cached "$t"; then
-    if ! verify_tool "$t" >>"$log" 2>&1; then
+    if ! verify_tool "$t" >"$LOG_DIR/$t-$ver.check.log" 2>&1; then
       exec {lockfd}>&-
-      die "$t $ver: cached binaries in $dir failed to run (see $log); rerun with --rebuild $t"
+      sed 's/^/    | /' "$LOG_DIR/$t-$ver.check.log" >&2
+      die "$t $ver: cached binaries in $dir failed to run; rerun with --rebuild $t"
     fi
     say "$(printf '%-24s %-40s cached (%ds)' "$t" "$ver" $((SECONDS - start)))"
     exec {lockfd}>&-
@@ -389,6 +396,21 @@ link_language_host() {
 
 # In ALL_TOOLS order whatever the order asked: pulumi's bin dir (which also holds the language
 # host links) must come before the language host's own dir.
+install_plugins() {
+  local bin home dest
+  is_cached pulumi && is_cached kubernetes-provider || die "--install-plugins needs the pulumi and kubernetes-provider tools"
+  bin="$(tool_dir kubernetes-provider)/bin/pulumi-resource-kubernetes"
+  home="${PULUMI_HOME:-$HOME/.pulumi}"
+  dest="$home/plugins/resource-kubernetes-v$K8S_PROVIDER_VERSION/pulumi-resource-kubernetes"
+  if [[ -f "$dest" ]] && cmp -s "$bin" "$dest"; then
+    say "$(printf '%-24s %-40s installed in %s' "kubernetes plugin" "$K8S_PROVIDER_VERSION" "$home/plugins")"
+    return 0
+  fi
+  "$(tool_dir pulumi)/bin/pulumi" plugin install resource kubernetes "$K8S_PROVIDER_VERSION" --file "$bin" --reinstall >&2 \
+    || die "pulumi plugin install resource kubernetes $K8S_PROVIDER_VERSION --file $bin failed"
+  say "$(printf '%-24s %-40s installed in %s' "kubernetes plugin" "$K8S_PROVIDER_VERSION" "$home/plugins")"
+}
+
 print_path() {
   local t u parts=()
   for t in "${ALL_TOOLS[@]}"; do
@@ -398,12 +420,13 @@ print_path() {
 }
 
 main() {
-  local mode=build print=0 rebuild=0 tools=() t
+  local mode=build print=0 rebuild=0 plugins=0 tools=() t
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --print-path) print=1 ;;
       --no-build) mode=nobuild ;;
       --rebuild) rebuild=1 ;;
+      --install-plugins) plugins=1 ;;
       --list) mode=list ;;
       --bin-dir) shift; [[ $# -gt 0 ]] || die "--bin-dir needs a tool name"; tool_version "$1" >/dev/null || die "unknown tool '$1'"; echo "$(tool_dir "$1")/bin"; return 0 ;;
       -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; return 0 ;;
@@ -427,6 +450,10 @@ main() {
       say "cache: $CACHE_ROOT"
       for t in "${tools[@]}"; do ensure_tool "$t" "$rebuild"; done
       link_language_host
+      if [[ $plugins == 1 ]]; then
+        for t in pulumi kubernetes-provider; do [[ " ${tools[*]} " == *" $t "* ]] || ensure_tool "$t" 0; done
+        install_plugins
+      fi
       say "all ${#tools[@]} tool(s) ready in $((SECONDS - start))s"
       [[ $print == 1 ]] || say "PATH fragment: $(print_path "${tools[@]}")" ;;
   esac
