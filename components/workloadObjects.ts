@@ -276,6 +276,9 @@ export function rolloutObject(service: ResolvedService, settings: WorkloadSettin
         ...trace,
         ...notificationAnnotations(service.slack),
         ...settings.extraAnnotations,
+        // The controller writes to the spec it reconciles (and so co-owns its fields); the program is
+        // the source of truth for the desired spec, so its server-side apply wins those conflicts.
+        "pulumi.com/patchForce": "true",
     };
     if (settings.waitForRollout) {
         // Pulumi does not await custom resources unless told what "ready" means.

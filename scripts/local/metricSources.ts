@@ -5,6 +5,7 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { nodeBinDir, repoRoot, stateDir } from "./environment";
@@ -31,16 +32,31 @@ function freePort(): Promise<number> {
     });
 }
 
+/**
+ * A GET on a fresh connection: the services close idle keep-alive sockets, and a pooled client
+ * racing that close fails requests that never reached the server.
+ */
+function get(url: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const request = http.get(url, { agent: false, headers: { connection: "close" } }, (response) => {
+            response.resume();
+            response.on("end", () => resolve(response.statusCode ?? 0));
+        });
+        request.on("error", reject);
+        request.setTimeout(5000, () => request.destroy(new Error(`GET ${url} timed out`)));
+    });
+}
+
 async function waitForReady(url: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = "";
     while (Date.now() < deadline) {
         try {
-            const response = await fetch(url);
-            if (response.ok) {
+            const status = await get(url);
+            if (status === 200) {
                 return;
             }
-            last = `HTTP ${response.status}`;
+            last = `HTTP ${status}`;
         } catch (error) {
             last = (error as Error).message;
         }
@@ -87,9 +103,8 @@ export async function sendTraffic(source: MetricSource, requests: number, route:
     let ok = 0;
     let failed = 0;
     for (let i = 0; i < requests; i++) {
-        const response = await fetch(`http://127.0.0.1:${source.port}${route}`);
-        await response.arrayBuffer();
-        if (response.status >= 500) {
+        const status = await get(`http://127.0.0.1:${source.port}${route}`);
+        if (status >= 500) {
             failed++;
         } else {
             ok++;

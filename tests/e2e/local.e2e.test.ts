@@ -115,8 +115,10 @@ describe("the local stack on a simulated cluster", () => {
         expect(count("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")).toBe(2);
         expect(count("kubernetes:core/v1:Namespace")).toBe(1);
         expect(count("slipway:workload:ServiceWorkload")).toBe(2);
-        // The pack ran: its summary names it, whatever it found.
-        expect(JSON.stringify(plan)).toContain("slipway-gates");
+        // The pack ran and reported: the text preview ends with the pack's results.
+        const text = preview(env);
+        expect(text.code, text.stderr).toBe(0);
+        expect(text.stdout).toMatch(/Policies:\s*\n\s*\S+ slipway-gates@v\d+\.\d+\.\d+/);
     });
 
     it("creates everything and the controller brings each Rollout to Healthy", () => {
