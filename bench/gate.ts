@@ -9,6 +9,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../policy/gate/cli";
 import { parseManifests } from "../policy/gate/load";
@@ -197,7 +198,7 @@ function sample(): void {
 async function run(): Promise<void> {
     const text = generate(OBJECTS);
     const megabytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-    console.log(`gate benchmark: ${OBJECTS} objects, ${megabytes(Buffer.byteLength(text))} of YAML, Node ${process.version}`);
+    console.log(`gate benchmark: ${OBJECTS} objects, ${megabytes(Buffer.byteLength(text))} of YAML, Node ${process.version}, load average ${os.loadavg()[0]?.toFixed(2)}`);
     const sampler = setInterval(sample, 5);
 
     // Phase breakdown (one run): parse, then evaluate.
@@ -216,6 +217,7 @@ async function run(): Promise<void> {
     const rates: number[] = [];
     for (let runIndex = 0; runIndex < RUNS; runIndex++) {
         let output = 0;
+        const cpuBefore = process.cpuUsage();
         started = performance.now();
         const code = await main(["--stack", "prod", "-"], {
             stdout: (chunk) => (output += chunk.length),
@@ -223,9 +225,14 @@ async function run(): Promise<void> {
             readStdin: async () => text,
         });
         const seconds = (performance.now() - started) / 1000;
+        const cpu = process.cpuUsage(cpuBefore);
+        const cpuSeconds = (cpu.user + cpu.system) / 1e6;
         sample();
         rates.push(OBJECTS / seconds);
-        console.log(`  run ${runIndex + 1}: ${(seconds * 1000).toFixed(0)} ms, ${(OBJECTS / seconds).toFixed(0)} objects/s, exit ${code}, ${output} bytes of report`);
+        console.log(
+            `  run ${runIndex + 1}: ${(seconds * 1000).toFixed(0)} ms wall (${(cpuSeconds * 1000).toFixed(0)} ms CPU), ` +
+                `${(OBJECTS / seconds).toFixed(0)} objects/s (${(OBJECTS / cpuSeconds).toFixed(0)} per CPU second), exit ${code}, ${output} bytes of report`,
+        );
     }
     clearInterval(sampler);
     const maxRss = process.resourceUsage().maxRSS * 1024;
@@ -244,13 +251,16 @@ async function run(): Promise<void> {
     const command = [process.execPath, require.resolve("tsx/cli"), path.join(root, "policy", "gate", "cli.ts"), "--stack", "prod", file];
     started = performance.now();
     const child = timeBin
-        ? spawnSync(timeBin, ["-f", "maxrss_kb=%M", ...command], { encoding: "utf8", maxBuffer: 1 << 30 })
+        ? spawnSync(timeBin, ["-f", "maxrss_kb=%M cpu_s=%U+%S", ...command], { encoding: "utf8", maxBuffer: 1 << 30 })
         : spawnSync(command[0] as string, command.slice(1), { encoding: "utf8", maxBuffer: 1 << 30 });
     const seconds = (performance.now() - started) / 1000;
     const childRss = /maxrss_kb=(\d+)/.exec(child.stderr ?? "")?.[1];
+    const childCpu = /cpu_s=([\d.]+)\+([\d.]+)/.exec(child.stderr ?? "");
+    const childCpuSeconds = childCpu ? Number(childCpu[1]) + Number(childCpu[2]) : undefined;
     console.log(
         `cold gate process (tsx policy/gate/cli.ts --stack prod ${path.relative(root, file)}): ${(seconds * 1000).toFixed(0)} ms wall, ` +
             `${(OBJECTS / seconds).toFixed(0)} objects/s including start-up, exit ${child.status}` +
+            (childCpuSeconds ? ` (${(childCpuSeconds * 1000).toFixed(0)} ms CPU)` : "") +
             (childRss ? `, peak RSS ${megabytes(Number(childRss) * 1024)}` : ""),
     );
 }

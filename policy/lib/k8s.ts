@@ -6,8 +6,6 @@
  * so a malformed object produces a violation message rather than a crashed policy.
  */
 
-import { ObjectCache } from "./cache";
-
 export type Obj = Record<string, unknown>;
 
 export function isObj(value: unknown): value is Obj {
@@ -29,24 +27,30 @@ export function text(value: unknown): string | undefined {
     return typeof value === "string" ? value : undefined;
 }
 
-const stringMaps = new ObjectCache<Obj, Readonly<Record<string, string>>>();
 const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * A string-to-string map (labels, annotations, matchLabels); numbers and booleans become strings,
- * other values are dropped. The result is shared: do not modify it.
+ * other values are dropped. When every value is already a string the object itself is returned,
+ * so the result must never be modified.
  */
 export function stringMap(value: unknown): Readonly<Record<string, string>> {
     const source = obj(value);
     if (!source) return EMPTY;
-    const cached = stringMaps.get(source);
-    if (cached) return cached;
+    let allStrings = true;
+    for (const key in source) {
+        if (typeof source[key] !== "string") {
+            allStrings = false;
+            break;
+        }
+    }
+    if (allStrings) return source as Record<string, string>;
     const result: Record<string, string> = {};
     for (const [key, entry] of Object.entries(source)) {
         if (typeof entry === "string") result[key] = entry;
         else if (typeof entry === "number" || typeof entry === "boolean") result[key] = String(entry);
     }
-    return stringMaps.set(source, result);
+    return result;
 }
 
 /** Parses `kubernetes:<group>/<version>:<Kind>` into its parts (group "core" for the core API). */
