@@ -1,4 +1,8 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
+import { isVerified, parseVerifiedDigests } from "../policies/promotion";
+import { parseImage } from "../lib/images";
 import { describe, expect, it } from "vitest";
 import { evaluate, policyNames } from "../engine";
 import { STACKS, loadStackConfig, stackConfigPath, withVerifiedDigests } from "../stacks";
@@ -60,5 +64,18 @@ describe("per-stack pack configs", () => {
         const dev = loadStackConfig("dev")["promotion-verified-digests"] as { requireVerifiedDigests: boolean };
         expect(prod.requireVerifiedDigests).toBe(true);
         expect(dev.requireVerifiedDigests).toBe(false);
+    });
+    const pulumiProd = path.join(__dirname, "..", "..", "Pulumi.prod.yaml");
+    it.runIf(existsSync(pulumiProd))("prod.json verifies every image of the snapshot Pulumi.prod.yaml deploys", () => {
+        const images = (YAML.parse(readFileSync(pulumiProd, "utf8")).config?.["slipway:images"] ?? {}) as Record<string, { ref: string }>;
+        const settings = loadStackConfig("prod")["promotion-verified-digests"] as { verifiedDigests: string[] };
+        const verified = parseVerifiedDigests(settings.verifiedDigests);
+        expect(verified.invalid).toEqual([]);
+        expect(Object.keys(images).length).toBeGreaterThan(0);
+        for (const [service, entry] of Object.entries(images)) {
+            const image = parseImage(entry.ref);
+            expect(image.digest, service).toBeDefined();
+            expect(isVerified(verified, image.digest ?? "", image.path), `${service} ${entry.ref}`).toBe(true);
+        }
     });
 });
