@@ -14,6 +14,9 @@ import { ServiceWorkload } from "./components/serviceWorkload";
 import { loadServices } from "./manifest/load";
 
 const config = loadConfig();
+// The health gate reads Rollouts from the same cluster the Kubernetes provider deploys to.
+const kubernetesConfig = new pulumi.Config("kubernetes");
+const cluster = { context: kubernetesConfig.get("context"), kubeconfig: kubernetesConfig.get("kubeconfig") };
 const projectDir = __dirname;
 const servicesDir = path.resolve(projectDir, process.env.SLIPWAY_SERVICES_DIR ?? "services");
 // Every manifest is validated before any resource is registered.
@@ -95,13 +98,14 @@ for (const service of services) {
                 controllerNamespace: config.platform.controllerNamespace,
                 waitForRollout: config.waitForRollouts,
                 rolloutTimeoutSeconds: config.rolloutTimeoutSeconds,
+                cluster,
                 extraAnnotations: evidenceAnnotations(evidence),
             },
         },
         { dependsOn: platform.ready },
     );
     entries.push(
-        pulumi.all([image.ref, image.digest]).apply(([ref, digest]) => ({
+        pulumi.all([image.ref, image.digest, workload.health]).apply(([ref, digest, health]) => ({
             service: service.name,
             team: service.team,
             slack: service.slack,
@@ -114,6 +118,7 @@ for (const service of services) {
             commitUrl: commitUrl(config.sourceBaseUrl, service.repository, commit),
             strategy: service.rollout.strategy,
             replicas: Math.max(service.replicas, service.autoscaling?.minReplicas ?? 0),
+            health,
             ...(evidence ? { evidence } : {}),
         })),
     );

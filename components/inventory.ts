@@ -31,6 +31,8 @@ export interface InventoryService {
     strategy: "canary" | "blueGreen";
     /** Replicas asked for (the autoscaler's floor when autoscaled). */
     replicas: number;
+    /** How the last update of the Rollout ended ("Healthy", or why it was not awaited). */
+    health: string;
     /** Quality evidence of this version, when known. */
     evidence?: Evidence;
 }

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResolvedService } from "../manifest/schema";
+import { clusterReader, RolloutReader, waitForRollout } from "./rolloutHealth";
 import {
     analysisTemplateObjects,
     horizontalPodAutoscalerObject,
@@ -21,6 +22,8 @@ export interface ServiceWorkloadArgs {
     image: pulumi.Input<string>;
     /** Everything else that shapes the objects in this stack. */
     settings: Omit<WorkloadSettings, "image">;
+    /** Reads the live Rollout for the health gate (defaults to the provider's cluster). */
+    readRollout?: RolloutReader;
 }
 
 /** The builders return plain objects checked against the real schemas in tests; Pulumi takes them as args. */
@@ -45,6 +48,8 @@ export class ServiceWorkload extends pulumi.ComponentResource {
     public readonly rollout: k8s.apiextensions.CustomResource;
     /** Names of the Services (stable/canary or active/preview). */
     public readonly serviceNames: string[];
+    /** How the release ended: "Healthy", or why it was not awaited. Fails the update when it degrades. */
+    public readonly health: pulumi.Output<string>;
 
     constructor(name: string, args: ServiceWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super("slipway:workload:ServiceWorkload", name, {}, opts);
@@ -82,9 +87,23 @@ export class ServiceWorkload extends pulumi.ComponentResource {
             new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, asArgs<k8s.autoscaling.v2.HorizontalPodAutoscalerArgs>(hpa), { parent: this, dependsOn: [this.rollout] });
         }
 
+        // After the apply, wait for the controller to finish this generation (see rolloutHealth.ts).
+        const settings = args.settings;
+        this.health =
+            settings.waitForRollout && !pulumi.runtime.isDryRun()
+                ? this.rollout.metadata.apply(async (meta) => {
+                      if (meta?.generation === undefined) {
+                          return "not awaited: the provider reported no generation";
+                      }
+                      const read = args.readRollout ?? clusterReader(settings.cluster ?? {});
+                      const wait = { namespace: settings.namespace, name: names.rollout, generation: Number(meta.generation), timeoutSeconds: settings.rolloutTimeoutSeconds };
+                      return (await waitForRollout(wait, read)).message;
+                  })
+                : pulumi.output(settings.waitForRollout ? "not awaited in a preview" : "not awaited (waitForRollouts is off)");
+
         this.rolloutName = names.rollout;
         this.namespace = args.settings.namespace;
         this.serviceNames = services.map((_, index) => serviceObjects(service, plain)[index]!.metadata.name);
-        this.registerOutputs({ rolloutName: this.rolloutName, namespace: this.namespace, serviceNames: this.serviceNames });
+        this.registerOutputs({ rolloutName: this.rolloutName, namespace: this.namespace, serviceNames: this.serviceNames, health: this.health });
     }
 }

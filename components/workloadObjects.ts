@@ -42,6 +42,8 @@ export interface WorkloadSettings {
     waitForRollout: boolean;
     /** Seconds to wait. */
     rolloutTimeoutSeconds: number;
+    /** The cluster the provider targets (kubeconfig context/contents), for the health gate. */
+    cluster?: { context?: string; kubeconfig?: string };
     /** Extra annotations for the Rollout (evidence). */
     extraAnnotations: Record<string, string>;
 }

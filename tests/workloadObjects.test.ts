@@ -199,6 +199,7 @@ describe("inventory", () => {
             commitUrl: commitUrl("https://github.com/", `o/${service}`, "abc1234"),
             strategy: "canary" as const,
             replicas: 2,
+            health: "Healthy",
         });
         const inventory = buildInventory({ stack: "dev", environment: "dev", namespace: "ns" }, [entry("zeta"), entry("alpha")]);
         expect(Object.keys(inventory.services)).toEqual(["alpha", "zeta"]);
