@@ -270,7 +270,7 @@ export function rolloutSpec(service: ResolvedService, settings: WorkloadSettings
     };
 }
 
-/** The Rollout object, subscribed to notifications and awaited by Pulumi until Healthy. */
+/** The Rollout object, traced to its commit and subscribed to notifications. */
 export function rolloutObject(service: ResolvedService, settings: WorkloadSettings): Built<IRollout> {
     const names = objectNames(service.name);
     const trace = traceAnnotations({ service: service.name, commit: settings.commit, commitUrl: settings.commitUrl, image: settings.image });
@@ -282,11 +282,9 @@ export function rolloutObject(service: ResolvedService, settings: WorkloadSettin
         // the source of truth for the desired spec, so its server-side apply wins those conflicts.
         "pulumi.com/patchForce": "true",
     };
-    if (settings.waitForRollout) {
-        // Pulumi does not await custom resources unless told what "ready" means.
-        annotations["pulumi.com/waitFor"] = "jsonpath={.status.phase}=Healthy";
-        annotations["pulumi.com/timeoutSeconds"] = String(settings.rolloutTimeoutSeconds);
-    }
+    // No pulumi.com/waitFor: the provider's jsonpath await can't tell a stale status from a current
+    // one for a Rollout (its observedGeneration is a string), so it accepts the previous revision's
+    // Healthy, and it can only time out on Degraded. ServiceWorkload's health gate waits instead.
     return {
         apiVersion: "argoproj.io/v1alpha1",
         kind: "Rollout",

@@ -83,13 +83,14 @@ describe("dev stack", () => {
         expect(smoke.inputs.spec.metrics[0].provider.job.spec.template.spec.containers[0].image).toMatch(/@sha256:/);
     });
 
-    it("subscribes the owning team's channel to every rollout notification and waits for Healthy", () => {
+    it("subscribes the owning team's channel to every rollout notification and leaves the wait to the health gate", () => {
         const rollout = byName(ofType(run, types.rollout), "orders-api")!;
         const annotations = rollout.inputs.metadata.annotations;
         expect(annotations["notifications.argoproj.io/subscribe.on-rollout-aborted.slack"]).toBe("checkout-deploys");
         expect(annotations["notifications.argoproj.io/subscribe.on-analysis-run-failed.slack"]).toBe("checkout-deploys");
-        expect(annotations["pulumi.com/waitFor"]).toBe("jsonpath={.status.phase}=Healthy");
-        expect(annotations["pulumi.com/timeoutSeconds"]).toBe("900");
+        expect(annotations["pulumi.com/waitFor"]).toBeUndefined();
+        expect(annotations["pulumi.com/patchForce"]).toBe("true");
+        expect(run.outputs.inventory.services["orders-api"].health).toBe("not awaited: the provider reported no generation");
         expect(annotations["slipway.dev/git-commit"]).toBe(commit);
     });
 

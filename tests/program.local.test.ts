@@ -49,7 +49,6 @@ describe("local stack", () => {
         expect(catalog.inputs.spec.strategy.canary.steps[1].analysis.templates).toEqual([{ templateName: "catalog-api-error-rate" }]);
         const orders = byName(ofType(run, types.rollout), "orders-api")!;
         expect(orders.inputs.spec.strategy.blueGreen).toMatchObject({ autoPromotionSeconds: 0, scaleDownDelaySeconds: 5 });
-        expect(orders.inputs.metadata.annotations["pulumi.com/timeoutSeconds"]).toBe("180");
     });
 
     it("runs the images of the local snapshot", () => {

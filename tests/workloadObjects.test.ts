@@ -117,9 +117,10 @@ describe("workload objects", () => {
         expect(rollout.spec.template.metadata!.labels).toMatchObject({ ...rollout.spec.selector.matchLabels, "app.kubernetes.io/version": "1.0.0" });
     });
 
-    it("waits for Healthy only when asked", () => {
-        const rollout = anyRollout(resolved(validManifest()), { ...settings, waitForRollout: false });
+    it("leaves waiting to the health gate: no provider await, and the program's apply wins field conflicts", () => {
+        const rollout = anyRollout(resolved(validManifest()), settings);
         expect(rollout.metadata.annotations!["pulumi.com/waitFor"]).toBeUndefined();
+        expect(rollout.metadata.annotations!["pulumi.com/patchForce"]).toBe("true");
     });
 
     it("subscribes the channel (without #) to every trigger", () => {

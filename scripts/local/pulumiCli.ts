@@ -35,7 +35,7 @@ function commonFlags(options: { policy?: boolean }): string[] {
 
 /** `pulumi preview` of the local stack. */
 export function preview(env: NodeJS.ProcessEnv, options: { echo?: boolean; json?: boolean } = {}): CommandResult {
-    return run("pulumi", ["preview", ...commonFlags({}), ...(options.json ? ["--json"] : ["--diff"])], env, { echo: options.echo });
+    return run("pulumi", ["preview", ...commonFlags({}), ...(options.json ? ["--json"] : [])], env, { echo: options.echo });
 }
 
 /** `pulumi up --yes` of the local stack. */

@@ -118,7 +118,7 @@ describe("the local stack on a simulated cluster", () => {
         // The pack ran and reported: the text preview ends with the pack's results.
         const text = preview(env);
         expect(text.code, text.stderr).toBe(0);
-        expect(text.stdout).toMatch(/Policies:\s*\n\s*\S+ slipway-gates@v\d+\.\d+\.\d+/);
+        expect(`${text.stdout}\n${text.stderr}`, `${text.stdout.slice(-1500)}\n${text.stderr}`).toMatch(/Policies:\s*\n\s*\S+ slipway-gates@v\d+\.\d+\.\d+/);
     });
 
     it("creates everything and the controller brings each Rollout to Healthy", () => {
@@ -176,9 +176,9 @@ describe("the local stack on a simulated cluster", () => {
         writeLocalConfig({ images: { ...images, "catalog-api": bad }, metricUrls: metricUrls(), extra: { "slipway:rolloutTimeoutSeconds": 60 } });
         const result = up(env);
         timings.upBadRelease = result.seconds;
+        console.log(`bad release, pulumi up said:\n${`${result.stdout}\n${result.stderr}`.split("\n").filter((l) => /error|Rollout/.test(l)).join("\n")}`);
         expect(result.code).not.toBe(0);
-        expect(`${result.stdout}\n${result.stderr}`).toMatch(/catalog-api/);
-        expect(`${result.stdout}\n${result.stderr}`).toMatch(/argoproj\.io\/v1alpha1:Rollout|Rollout/);
+        expect(`${result.stdout}\n${result.stderr}`).toMatch(/Rollout slipway-local\/catalog-api did not become Healthy: the release was aborted/);
         const status = rollout("catalog-api").status;
         expect(status.abort).toBe(true);
         expect(status.phase).toBe("Degraded");
