@@ -22,9 +22,9 @@ export function assessRollout(rollout: any, generation: number): RolloutAssessme
     if (!Number.isFinite(observed) || observed < generation) {
         return { state: "pending", message: `waiting for the controller to observe generation ${generation}` };
     }
-    const reason = [status.message, ...(status.conditions ?? []).filter((c: any) => c.status === "False" || c.reason === "RolloutAborted").map((c: any) => c.message)]
-        .filter(Boolean)
-        .join("; ");
+    // Argo repeats the abort reason in status.message and the conditions; say it once.
+    const failing = (status.conditions ?? []).filter((c: any) => c.reason === "RolloutAborted" || c.type === "InvalidSpec" || c.type === "ReplicaFailure");
+    const reason = [...new Set([status.message, ...failing.map((c: any) => c.message)].filter(Boolean))].join("; ");
     if (status.abort === true || status.phase === "Degraded") {
         return { state: "degraded", message: reason || "the controller reports the rollout Degraded" };
     }

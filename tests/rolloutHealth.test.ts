@@ -23,7 +23,11 @@ describe("rollout health gate", () => {
                 phase: "Degraded",
                 abort: true,
                 message: "RolloutAborted: Rollout aborted update to revision 4",
-                conditions: [{ type: "Progressing", status: "False", reason: "RolloutAborted", message: 'Metric "error-rate" assessed Failed' }],
+                conditions: [
+                    { type: "Progressing", status: "False", reason: "RolloutAborted", message: 'Metric "error-rate" assessed Failed' },
+                    { type: "Healthy", status: "False", reason: "RolloutHealthy", message: "Rollout is not healthy" },
+                    { type: "Available", status: "True", reason: "AvailableReason", message: "Rollout has minimum availability" },
+                ],
             }),
             4,
         );

@@ -175,6 +175,7 @@ describe("the local stack on a simulated cluster", () => {
         const bad = newImage("catalog-api", "bad", "badbad0000000000000000000000000000000002");
         writeLocalConfig({ images: { ...images, "catalog-api": bad }, metricUrls: metricUrls(), extra: { "slipway:rolloutTimeoutSeconds": 60 } });
         const result = up(env);
+        const upEnded = Date.now();
         timings.upBadRelease = result.seconds;
         console.log(`bad release, pulumi up said:\n${`${result.stdout}\n${result.stderr}`.split("\n").filter((l) => /error|Rollout/.test(l)).join("\n")}`);
         expect(result.code).not.toBe(0);
@@ -192,6 +193,8 @@ describe("the local stack on a simulated cluster", () => {
         const aborted = status.conditions.find((c: any) => c.reason === "RolloutAborted");
         expect(aborted).toBeDefined();
         timings.failedMeasurementToAbort = (Date.parse(aborted.lastUpdateTime) - failedAt) / 1000;
+        timings.analysisStartToAbort = (Date.parse(aborted.lastUpdateTime) - Date.parse(failed.metadata.creationTimestamp)) / 1000;
+        timings.abortToUpExit = (upEnded - Date.parse(aborted.lastUpdateTime)) / 1000;
         expect(timings.failedMeasurementToAbort).toBeLessThan(30);
     });
 
