@@ -47,10 +47,9 @@ async function main(): Promise<number> {
         metricUrls[service.name] = source.url;
         console.log(`${service.name}: ${source.url} (pid ${source.pid})`);
     }
-    writeLocalConfig({ metricUrls });
-
     step(`pulumi up --stack local (state in ${path.relative(repoRoot, stateDir)}/pulumi)`);
     ensureStack(env);
+    writeLocalConfig({ metricUrls });
     const result = up(env, { echo: true });
     if (result.code !== 0) {
         console.error(`pulumi up failed (exit ${result.code}); the stack's state is kept, fix and re-run npm run local`);

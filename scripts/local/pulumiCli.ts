@@ -6,21 +6,36 @@
 import * as fs from "fs";
 import * as path from "path";
 import { backendDir, CommandResult, repoRoot, run } from "./environment";
-import { localConfigFile } from "./localConfig";
+import { localConfigFile, saltFile } from "./localConfig";
 
 export const stack = "local";
 export const policyPackDir = path.join(repoRoot, "policy");
 export const policyConfigFile = path.join(repoRoot, "policy/config/local.json");
 
-/** The stack selected (created on first use) in the local backend. */
+/**
+ * The stack selected (created on first use) in the local backend. `pulumi stack init` writes the
+ * passphrase provider's salt into the tracked Pulumi.local.yaml; the salt is moved to the state
+ * directory (the working config file carries it) and the tracked file is restored byte for byte.
+ */
 export function ensureStack(env: NodeJS.ProcessEnv): void {
     fs.mkdirSync(backendDir, { recursive: true });
     const select = run("pulumi", ["stack", "select", stack, "--non-interactive"], env);
-    if (select.code !== 0) {
+    if (select.code === 0) {
+        return;
+    }
+    const tracked = path.join(repoRoot, `Pulumi.${stack}.yaml`);
+    const original = fs.readFileSync(tracked, "utf8");
+    try {
         const init = run("pulumi", ["stack", "init", stack, "--secrets-provider", "passphrase", "--non-interactive"], env);
         if (init.code !== 0) {
             throw new Error(`pulumi stack init ${stack} failed:\n${init.stderr || init.stdout}`);
         }
+        const salt = /^encryptionsalt:\s*(\S+)\s*$/m.exec(fs.readFileSync(tracked, "utf8"))?.[1];
+        if (salt) {
+            fs.writeFileSync(saltFile, salt);
+        }
+    } finally {
+        fs.writeFileSync(tracked, original);
     }
 }
 

@@ -88,8 +88,8 @@ beforeAll(async () => {
     for (const service of Object.keys(images)) {
         sources[service] = await startMetricSource(service, { version: images[service]!.version });
     }
-    writeLocalConfig({ images, metricUrls: metricUrls() });
     ensureStack(env);
+    writeLocalConfig({ images, metricUrls: metricUrls() });
 });
 
 afterAll(async () => {
@@ -104,6 +104,8 @@ describe("the local stack on a simulated cluster", () => {
         timings.preview = result.seconds;
         expect(result.code, result.stderr).toBe(0);
         const plan = JSON.parse(result.stdout);
+        // Creating the stack left the tracked stack file as it was (the salt lives in the state dir).
+        expect(run("git", ["diff", "--exit-code", "--", "Pulumi.local.yaml"], env).code).toBe(0);
         const creates = (plan.steps as any[]).filter((s) => s.op === "create").map((s) => s.urn.split("::")[2]);
         const count = (type: string) => creates.filter((t: string) => t === type || t.endsWith(`$${type}`)).length;
         expect(count("kubernetes:argoproj.io/v1alpha1:Rollout")).toBe(2);
