@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
+import { evidenceAnnotations as contractAnnotations } from "../policy/evidence/contract";
 
 const count = z.number().int().min(0);
 
@@ -29,34 +30,18 @@ export const evidenceSchema = z.object({
 });
 export type Evidence = z.infer<typeof evidenceSchema>;
 
-/** Annotation keys, shared with the policy pack's evidence gate. */
-export const evidenceAnnotationKeys = {
-    testsPassed: "evidence.slipway.dev/tests-passed",
-    testsFailed: "evidence.slipway.dev/tests-failed",
-    coverageLines: "evidence.slipway.dev/coverage-lines",
-    vulnsCritical: "evidence.slipway.dev/vulns-critical",
-    vulnsHigh: "evidence.slipway.dev/vulns-high",
-    vulnsMedium: "evidence.slipway.dev/vulns-medium",
-    vulnsLow: "evidence.slipway.dev/vulns-low",
-    scanner: "evidence.slipway.dev/scanner",
-} as const;
-
-/** The annotations that carry the evidence on a workload. */
+/** The annotations that carry the evidence on a workload, in the policy pack's contract. */
 export function evidenceAnnotations(evidence: Evidence | undefined): Record<string, string> {
     if (!evidence) {
         return {};
     }
-    const k = evidenceAnnotationKeys;
-    return {
-        [k.testsPassed]: String(evidence.tests.passed),
-        [k.testsFailed]: String(evidence.tests.failed),
-        [k.coverageLines]: String(Math.round(evidence.coverage.lines * 100) / 100),
-        [k.vulnsCritical]: String(evidence.vulnerabilities.critical),
-        [k.vulnsHigh]: String(evidence.vulnerabilities.high),
-        [k.vulnsMedium]: String(evidence.vulnerabilities.medium),
-        [k.vulnsLow]: String(evidence.vulnerabilities.low),
-        [k.scanner]: evidence.scanner,
-    };
+    return contractAnnotations({
+        testsPassed: evidence.tests.passed,
+        testsFailed: evidence.tests.failed,
+        coverageLines: evidence.coverage.lines,
+        vulnerabilities: evidence.vulnerabilities,
+        scanner: evidence.scanner === "trivy" ? "trivy" : "none",
+    });
 }
 
 /**
