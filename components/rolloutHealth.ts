@@ -6,6 +6,8 @@
  * accepts the previous revision's `Healthy`. This gate compares generations itself, and fails fast
  * (naming the Rollout and Argo's reason) when the controller aborts the release.
  */
+import * as http from "http";
+import * as https from "https";
 import * as k8s from "@kubernetes/client-node";
 
 /** What the gate concluded from one look at the Rollout. */
@@ -50,7 +52,11 @@ export interface RolloutWait {
 /** Reads the Rollout; tests pass a fake. */
 export type RolloutReader = (namespace: string, name: string) => Promise<any>;
 
-/** A reader through the same kubeconfig and context the Kubernetes provider uses. */
+/**
+ * A reader through the same kubeconfig and context the Kubernetes provider uses. Each read is one
+ * request on its own connection: a pooled keep-alive socket would hold the program open long after
+ * a failed release has been reported.
+ */
 export function clusterReader(wait: Pick<RolloutWait, "context" | "kubeconfig">): RolloutReader {
     const config = new k8s.KubeConfig();
     if (wait.kubeconfig) {
@@ -61,23 +67,62 @@ export function clusterReader(wait: Pick<RolloutWait, "context" | "kubeconfig">)
     if (wait.context) {
         config.setCurrentContext(wait.context);
     }
-    const api = config.makeApiClient(k8s.CustomObjectsApi);
-    return (namespace, name) => api.getNamespacedCustomObject({ group: "argoproj.io", version: "v1alpha1", namespace, plural: "rollouts", name });
+    const server = config.getCurrentCluster()?.server;
+    if (!server) {
+        throw new Error(`kubeconfig context ${config.getCurrentContext() || "(none)"} names no cluster server`);
+    }
+    return async (namespace, name) => {
+        const options: https.RequestOptions = {};
+        // Client certificates, tokens and exec credential plugins, as kubectl would use them.
+        await config.applyToHTTPSOptions(options);
+        const url = new URL(`${server.replace(/\/+$/, "")}/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/rollouts/${encodeURIComponent(name)}`);
+        const request = url.protocol === "http:" ? http.request : https.request;
+        return new Promise((resolve, reject) => {
+            const req = request(url, { ...options, method: "GET", agent: false, headers: { ...options.headers, accept: "application/json", connection: "close" } }, (response) => {
+                let body = "";
+                response.setEncoding("utf8");
+                response.on("data", (chunk) => (body += chunk));
+                response.on("end", () => {
+                    if (response.statusCode !== 200) {
+                        reject(new Error(`GET ${url.pathname}: HTTP ${response.statusCode}`));
+                        return;
+                    }
+                    try {
+                        resolve(JSON.parse(body));
+                    } catch {
+                        reject(new Error(`GET ${url.pathname}: the API server did not answer with JSON`));
+                    }
+                });
+            });
+            req.on("error", reject);
+            req.setTimeout(10_000, () => req.destroy(new Error(`GET ${url.pathname}: no answer within 10 s`)));
+            req.end();
+        });
+    };
 }
 
 /**
  * Polls until the Rollout is Healthy at the applied generation; throws, naming the Rollout, when it
  * degrades (the controller aborted and rolled back) or the time runs out.
  */
-export async function waitForRollout(wait: RolloutWait, read: RolloutReader, pollMs = 1000): Promise<RolloutAssessment> {
+export async function waitForRollout(
+    wait: RolloutWait,
+    read: RolloutReader,
+    pollMs = 1000,
+    onProgress: (assessment: RolloutAssessment) => void = () => undefined,
+): Promise<RolloutAssessment> {
     const deadline = Date.now() + wait.timeoutSeconds * 1000;
     const id = `Rollout ${wait.namespace}/${wait.name}`;
     let last: RolloutAssessment = { state: "pending", message: "not read yet" };
     for (;;) {
+        const previous = last.message;
         try {
             last = assessRollout(await read(wait.namespace, wait.name), wait.generation);
         } catch (error) {
             last = { state: "pending", message: `could not read it: ${(error as Error).message?.split("\n")[0]}` };
+        }
+        if (last.message !== previous) {
+            onProgress(last);
         }
         if (last.state === "healthy") {
             return last;

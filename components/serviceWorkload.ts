@@ -97,7 +97,16 @@ export class ServiceWorkload extends pulumi.ComponentResource {
                       }
                       const read = args.readRollout ?? clusterReader(settings.cluster ?? {});
                       const wait = { namespace: settings.namespace, name: names.rollout, generation: Number(meta.generation), timeoutSeconds: settings.rolloutTimeoutSeconds };
-                      return (await waitForRollout(wait, read)).message;
+                      const progress = (a: { message: string }) => pulumi.log.info(`${names.rollout}: ${a.message}`, this.rollout);
+                      try {
+                          return (await waitForRollout(wait, read, 1000, progress)).message;
+                      } catch (error) {
+                          // An error diagnostic fails the update as soon as the program ends; a thrown
+                          // error would leave the program waiting on its engine connection for a minute.
+                          const message = (error as Error).message;
+                          pulumi.log.error(message, this.rollout);
+                          return `failed: ${message}`;
+                      }
                   })
                 : pulumi.output(settings.waitForRollout ? "not awaited in a preview" : "not awaited (waitForRollouts is off)");
 
