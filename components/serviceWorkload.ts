@@ -31,6 +31,13 @@ function asArgs<T>(object: KubeObject): T {
     return object as unknown as T;
 }
 
+/**
+ * The Node.js SDK's exit code for "the program failed and has already logged why"
+ * (`nodeJSProcessExitedAfterLoggingUserActionableMessage` in @pulumi/pulumi/cmd/run): the language
+ * host fails the update without adding a generic message.
+ */
+const programFailedAfterLoggingError = 32;
+
 // Services are routed by the Rollout's own readiness; awaiting their endpoints before the Rollout
 // exists would deadlock, so Pulumi skips that wait and waits on the Rollout instead.
 const skipAwait = { "pulumi.com/skipAwait": "true" };
@@ -101,10 +108,12 @@ export class ServiceWorkload extends pulumi.ComponentResource {
                       try {
                           return (await waitForRollout(wait, read, 1000, progress)).message;
                       } catch (error) {
-                          // An error diagnostic fails the update as soon as the program ends; a thrown
-                          // error would leave the program waiting on its engine connection for a minute.
+                          // Report it on the Rollout and end the program failed, but normally: a thrown
+                          // error takes the SDK's unhandled-error path, which keeps the program (and so
+                          // `pulumi up`) waiting on its engine connection for up to a minute.
                           const message = (error as Error).message;
                           pulumi.log.error(message, this.rollout);
+                          process.exitCode = programFailedAfterLoggingError;
                           return `failed: ${message}`;
                       }
                   })

@@ -198,6 +198,8 @@ describe("the local stack on a simulated cluster", () => {
         timings.analysisStartToAbort = (Date.parse(aborted.lastUpdateTime) - Date.parse(failed.metadata.creationTimestamp)) / 1000;
         timings.abortToUpExit = (upEnded - Date.parse(aborted.lastUpdateTime)) / 1000;
         expect(timings.failedMeasurementToAbort).toBeLessThan(30);
+        // The stack's state tells the truth: the inventory records the failed release.
+        console.log(`inventory after the failed release: ${JSON.stringify(outputs(env).inventory.services["catalog-api"].health)}`);
     });
 
     it("recovers with the last known-good digest", async () => {
