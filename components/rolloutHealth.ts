@@ -8,7 +8,7 @@
  */
 import * as http from "http";
 import * as https from "https";
-import * as k8s from "@kubernetes/client-node";
+import type * as KubernetesClient from "@kubernetes/client-node";
 
 /** What the gate concluded from one look at the Rollout. */
 export interface RolloutAssessment {
@@ -58,6 +58,9 @@ export type RolloutReader = (namespace: string, name: string) => Promise<any>;
  * a failed release has been reported.
  */
 export function clusterReader(wait: Pick<RolloutWait, "context" | "kubeconfig">): RolloutReader {
+    // Loaded only when a real update waits: it is large, and previews and tests never need it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const k8s = require("@kubernetes/client-node") as typeof KubernetesClient;
     const config = new k8s.KubeConfig();
     if (wait.kubeconfig) {
         config.loadFromString(wait.kubeconfig);
