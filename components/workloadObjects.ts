@@ -303,7 +303,8 @@ function errorRateMetric(analysis: AnalysisSpec, settings: WorkloadSettings) {
             provider: { web: { url: "{{args.metrics-url}}", jsonPath: "{$.errorRate}", timeoutSeconds: 5 } },
         };
     }
-    const selector = `service="{{args.service-name}}"`;
+    // Business traffic only: probes and scrapes never fail, and counting them would dilute the rate.
+    const selector = `service="{{args.service-name}}",route!~"/healthz|/readyz|/metrics.*"`;
     return {
         ...common,
         // No traffic yields NaN: nothing failed, so it passes.

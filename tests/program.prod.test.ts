@@ -97,7 +97,10 @@ describe("prod stack", () => {
         const template = byName(ofType(run, types.analysisTemplate), "orders-api-error-rate")!;
         const metric = template.inputs.spec.metrics[0];
         expect(metric.provider.prometheus.address).toBe("http://prometheus-server.monitoring.svc.cluster.local:9090");
-        expect(metric.provider.prometheus.query).toContain('http_request_errors_total{service="{{args.service-name}}"}');
+        expect(metric.provider.prometheus.query).toBe(
+            'sum(rate(http_request_errors_total{service="{{args.service-name}}",route!~"/healthz|/readyz|/metrics.*"}[2m])) / ' +
+                'sum(rate(http_requests_total{service="{{args.service-name}}",route!~"/healthz|/readyz|/metrics.*"}[2m]))',
+        );
         expect(metric.successCondition).toContain("<= 0.02");
     });
 
