@@ -135,7 +135,7 @@ function parseJson(text: string | undefined): unknown {
     }
 }
 
-function check<T extends z.ZodType>(stack: string, key: string, schema: T, value: unknown, problems: string[]): z.infer<T> | undefined {
+function check<T extends z.ZodType>(key: string, schema: T, value: unknown, problems: string[]): z.infer<T> | undefined {
     const result = schema.safeParse(value);
     if (result.success) {
         return result.data;
@@ -168,23 +168,22 @@ export function parseConfig(stack: string, raw: RawConfig, secrets: SecretConfig
     const get = (key: string) => parseJson(raw.get(key));
     const getString = (key: string) => raw.get(key);
 
-    const environment = check(stack, "environment", z.enum(["dev", "prod", "local"], "expected one of dev, prod, local"), getString("environment"), problems);
+    const environment = check("environment", z.enum(["dev", "prod", "local"], "expected one of dev, prod, local"), getString("environment"), problems);
     const namespace =
-        check(stack, "namespace", z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "expected a namespace name (RFC 1123 label)").optional(), getString("namespace"), problems) ??
+        check("namespace", z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "expected a namespace name (RFC 1123 label)").optional(), getString("namespace"), problems) ??
         `slipway-${environment ?? stack}`;
-    const buildImages = check(stack, "buildImages", z.boolean("expected true or false").default(false), get("buildImages"), problems) ?? false;
-    const registry = check(stack, "registry", z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, "expected a registry host[/path], without a scheme"), getString("registry"), problems);
-    const images = check(stack, "images", z.record(z.string(), snapshotEntrySchema).default({}), get("images"), problems) ?? {};
-    const platform = check(stack, "platform", platformSchema.default(platformSchema.parse({})), get("platform"), problems);
-    const analysis = check(stack, "analysis", analysisSchema.default(analysisSchema.parse({})), get("analysis"), problems);
-    const github = check(stack, "github", githubSchema.default(githubSchema.parse({})), get("github"), problems);
-    const waitForRollouts = check(stack, "waitForRollouts", z.boolean("expected true or false").default(true), get("waitForRollouts"), problems) ?? true;
-    const rolloutTimeoutSeconds = check(stack, "rolloutTimeoutSeconds", z.number().int().min(30).default(900), get("rolloutTimeoutSeconds"), problems) ?? 900;
-    const evidenceDir = check(stack, "evidenceDir", z.string().default(".slipway/evidence"), getString("evidenceDir"), problems) ?? ".slipway/evidence";
-    const sourceBaseUrl = check(stack, "sourceBaseUrl", z.string().url().default("https://github.com"), getString("sourceBaseUrl"), problems) ?? "https://github.com";
-    const registryUsername = check(stack, "registryUsername", z.string().optional(), getString("registryUsername"), problems);
+    const buildImages = check("buildImages", z.boolean("expected true or false").default(false), get("buildImages"), problems) ?? false;
+    const registry = check("registry", z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, "expected a registry host[/path], without a scheme"), getString("registry"), problems);
+    const images = check("images", z.record(z.string(), snapshotEntrySchema).default({}), get("images"), problems) ?? {};
+    const platform = check("platform", platformSchema.default(platformSchema.parse({})), get("platform"), problems);
+    const analysis = check("analysis", analysisSchema.default(analysisSchema.parse({})), get("analysis"), problems);
+    const github = check("github", githubSchema.default(githubSchema.parse({})), get("github"), problems);
+    const waitForRollouts = check("waitForRollouts", z.boolean("expected true or false").default(true), get("waitForRollouts"), problems) ?? true;
+    const rolloutTimeoutSeconds = check("rolloutTimeoutSeconds", z.number().int().min(30).default(900), get("rolloutTimeoutSeconds"), problems) ?? 900;
+    const evidenceDir = check("evidenceDir", z.string().default(".slipway/evidence"), getString("evidenceDir"), problems) ?? ".slipway/evidence";
+    const sourceBaseUrl = check("sourceBaseUrl", z.string().url().default("https://github.com"), getString("sourceBaseUrl"), problems) ?? "https://github.com";
+    const registryUsername = check("registryUsername", z.string().optional(), getString("registryUsername"), problems);
     const gitCommit = check(
-        stack,
         "gitCommit",
         z.string().regex(/^[0-9a-f]{7,40}$/, "expected a git commit hash").optional(),
         getString("gitCommit") ?? defaults.gitCommit,

@@ -27,7 +27,8 @@ export function onPath(command: string, pathValue = process.env.PATH ?? ""): boo
  */
 export function toolPath(options: { quiet?: boolean } = {}): string {
     const usePulumiOnPath = onPath("pulumi") && process.env.SLIPWAY_BUILD_PULUMI !== "1";
-    const tools = usePulumiOnPath ? ["etcd", "kubernetes", "kwok", "argo-rollouts"] : [];
+    // The provider is still ours: its version must match the @pulumi/kubernetes pin.
+    const tools = usePulumiOnPath ? ["kubernetes-provider", "etcd", "kubernetes", "kwok", "argo-rollouts"] : [];
     return execFileSync("bash", [toolchainScript, "--print-path", ...tools], {
         encoding: "utf8",
         stdio: ["ignore", "pipe", options.quiet ? "pipe" : "inherit"],
