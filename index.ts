@@ -11,6 +11,7 @@ import { buildInventory, commitUrl, InventoryService } from "./components/invent
 import { Platform } from "./components/platform";
 import { ServiceImage } from "./components/serviceImage";
 import { ServiceWorkload } from "./components/serviceWorkload";
+import { effectiveReplicas } from "./components/workloadObjects";
 import { loadServices } from "./manifest/load";
 
 const config = loadConfig();
@@ -56,6 +57,7 @@ for (const service of services) {
     const version = snapshot?.version ?? service.version;
     const commit = snapshot?.commit ?? config.gitCommit;
     const source = `${config.sourceBaseUrl}/${service.repository}`;
+    const link = commitUrl(config.sourceBaseUrl, service.repository, commit);
     const serviceDir = path.join(servicesDir, service.name);
     const image = new ServiceImage(service.name, {
         service: service.name,
@@ -87,7 +89,7 @@ for (const service of services) {
                 namespace: config.namespace,
                 version,
                 commit,
-                commitUrl: commitUrl(config.sourceBaseUrl, service.repository, commit),
+                commitUrl: link,
                 analysis: {
                     provider: config.analysis.provider,
                     prometheusAddress: config.analysis.prometheusAddress,
@@ -115,9 +117,9 @@ for (const service of services) {
             digest,
             version,
             commit,
-            commitUrl: commitUrl(config.sourceBaseUrl, service.repository, commit),
+            commitUrl: link,
             strategy: service.rollout.strategy,
-            replicas: Math.max(service.replicas, service.autoscaling?.minReplicas ?? 0),
+            replicas: effectiveReplicas(service),
             health,
             ...(evidence ? { evidence } : {}),
         })),

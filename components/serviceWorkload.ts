@@ -66,7 +66,8 @@ export class ServiceWorkload extends pulumi.ComponentResource {
         const names = objectNames(service.name);
 
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, asArgs<k8s.core.v1.ServiceAccountArgs>(serviceAccountObject(service, plain)), { parent: this });
-        const services = serviceObjects(service, plain).map((object, index) => {
+        const serviceSpecs = serviceObjects(service, plain);
+        const services = serviceSpecs.map((object, index) => {
             const role = index === 0 ? (service.rollout.strategy === "canary" ? "stable" : "active") : service.rollout.strategy === "canary" ? "canary" : "preview";
             const withSkip = { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, ...skipAwait } } };
             return new k8s.core.v1.Service(`${name}-${role}`, asArgs<k8s.core.v1.ServiceArgs>(withSkip), { parent: this });
@@ -121,7 +122,7 @@ export class ServiceWorkload extends pulumi.ComponentResource {
 
         this.rolloutName = names.rollout;
         this.namespace = args.settings.namespace;
-        this.serviceNames = services.map((_, index) => serviceObjects(service, plain)[index]!.metadata.name);
+        this.serviceNames = serviceSpecs.map((object) => object.metadata.name);
         this.registerOutputs({ rolloutName: this.rolloutName, namespace: this.namespace, serviceNames: this.serviceNames, health: this.health });
     }
 }

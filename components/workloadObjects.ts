@@ -82,6 +82,11 @@ export function notificationAnnotations(slackChannel: string): Record<string, st
     return Object.fromEntries(notificationTriggers.map((trigger) => [`notifications.argoproj.io/subscribe.${trigger}.slack`, channel]));
 }
 
+/** Replicas the Rollout asks for: the manifest's, raised to the autoscaler's floor. */
+export function effectiveReplicas(service: ResolvedService): number {
+    return Math.max(service.replicas, service.autoscaling?.minReplicas ?? 0);
+}
+
 /** Names of a service's objects, fixed so Services and Rollout can refer to each other. */
 export function objectNames(service: string) {
     return {
@@ -226,7 +231,7 @@ function canaryStepSpec(step: CanaryStep, service: ResolvedService, settings: Wo
 /** The Rollout spec: canary or blue/green as the manifest says, with its analysis. */
 export function rolloutSpec(service: ResolvedService, settings: WorkloadSettings): IRollout["spec"] {
     const names = objectNames(service.name);
-    const replicas = Math.max(service.replicas, service.autoscaling?.minReplicas ?? 0);
+    const replicas = effectiveReplicas(service);
     const refs = analysisRefs(service, settings);
     const common = {
         replicas,
@@ -474,7 +479,7 @@ export function horizontalPodAutoscalerObject(service: ResolvedService, settings
         metadata: metadata(objectNames(service.name).hpa, service, settings),
         spec: {
             scaleTargetRef: { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: objectNames(service.name).rollout },
-            minReplicas: Math.max(autoscaling.minReplicas, service.replicas),
+            minReplicas: effectiveReplicas(service),
             maxReplicas: autoscaling.maxReplicas,
             metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: autoscaling.targetCPUUtilizationPercentage } } }],
         },

@@ -6,12 +6,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fakeDigest, ofType, ProgramRun, RecordedResource, runProgram, secretConfig, types } from "./support/program";
+import { byName, fakeDigest, ofType, ProgramRun, runProgram, secretConfig, types } from "./support/program";
 import { schemaErrors } from "./support/schemas";
 
 const commit = "0123456789abcdef0123456789abcdef01234567";
 let run: ProgramRun;
-const byName = (list: RecordedResource[], name: string) => list.find((r) => r.inputs.metadata?.name === name);
 
 beforeAll(async () => {
     const evidenceDir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-evidence-"));

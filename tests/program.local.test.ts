@@ -2,11 +2,10 @@
  * The real program with the real Pulumi.local.yaml under mocks: what the simulated cluster gets.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { ofType, ProgramRun, RecordedResource, runProgram, types } from "./support/program";
+import { byName, ofType, ProgramRun, runProgram, types } from "./support/program";
 import { schemaErrors } from "./support/schemas";
 
 let run: ProgramRun;
-const byName = (list: RecordedResource[], name: string) => list.find((r) => r.inputs.metadata?.name === name);
 
 beforeAll(async () => {
     run = await runProgram({

@@ -3,11 +3,10 @@
  * prod promises (replicas, digests, security, disruption budgets, network policies, GitHub).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { isSecretValue, ofType, unwrapSecrets, ProgramRun, RecordedResource, runProgram, secretConfig, stackConfig, testSecrets, types } from "./support/program";
+import { byName, isSecretValue, ofType, unwrapSecrets, ProgramRun, runProgram, secretConfig, stackConfig, testSecrets, types } from "./support/program";
 import { schemaErrors } from "./support/schemas";
 
 let run: ProgramRun;
-const byName = (list: RecordedResource[], name: string) => list.find((r) => r.inputs.metadata?.name === name);
 
 beforeAll(async () => {
     const secrets = secretConfig();

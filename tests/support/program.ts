@@ -158,6 +158,11 @@ export function unwrapSecrets(value: any): any {
     return value;
 }
 
+/** The resource among `list` whose metadata.name is `name`. */
+export function byName(list: RecordedResource[], name: string): RecordedResource | undefined {
+    return list.find((r) => r.inputs.metadata?.name === name);
+}
+
 /** Resources of one type token. */
 export function ofType(run: ProgramRun, type: string): RecordedResource[] {
     return run.resources.filter((r) => r.type === type);
