@@ -231,7 +231,14 @@ describe("the local stack on a simulated cluster", () => {
     });
 
     it("destroys everything and leaves the namespace empty", async () => {
-        const result = destroy(env);
+        let result = destroy(env);
+        // The pinned provider (the only one the module proxy serves) sometimes panics in its
+        // delete-await of a custom resource (nil object in condition.Deleted.Satisfied); the deletes
+        // were already sent, and a second destroy completes them. Any other failure still fails here.
+        if (result.code !== 0 && /pulumi-resource-kubernetes exited prematurely/.test(result.stdout + result.stderr)) {
+            console.log("destroy: the Kubernetes provider crashed in its delete-await; running destroy again");
+            result = destroy(env);
+        }
         timings.destroy = result.seconds;
         expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
         const left = kubectl("get", "rollouts,analysistemplates,services,serviceaccounts,pdb,networkpolicies,hpa,replicasets,pods", "-n", namespace, "-o", "name");
